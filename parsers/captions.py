@@ -1,0 +1,65 @@
+"""Captions: text blocks that start with "Figure 3", "Fig. 3", "Table 2", "图3", "表 2"..."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from parsers.layout import join_lines, union
+from parsers.lines import BBox, Line
+
+FIGURE_RE = re.compile(r"^(Figure|Fig\.?|FIGURE|FIG\.?)\s*[A-Z]?\d+|^图\s*[\d一二三四五六七八九十]")
+TABLE_RE = re.compile(r"^(Table|TABLE|Tab\.)\s*[A-Z]?[\dIVX]+|^表\s*[\d一二三四五六七八九十]")
+
+
+@dataclass(frozen=True)
+class Caption:
+    kind: str  # "figure" | "table"
+    text: str
+    bbox: BBox
+    lines: tuple[Line, ...]
+
+
+def find_captions(lines: list[Line]) -> list[Caption]:
+    """Caption blocks: a line starting with a figure/table label plus the lines after it in
+    the same block."""
+    out: list[Caption] = []
+    i = 0
+    while i < len(lines):
+        ln = lines[i]
+        kind = "figure" if FIGURE_RE.match(ln.text) else "table" if TABLE_RE.match(ln.text) else ""
+        if not kind:
+            i += 1
+            continue
+        group = [ln]
+        j = i + 1
+        while j < len(lines) and lines[j].block == ln.block and len(group) < 12:
+            group.append(lines[j])
+            j += 1
+        out.append(Caption(kind, join_lines([g.text for g in group]), union(g.bbox for g in group), tuple(group)))
+        i = j
+    return out
+
+
+def nearest_caption(box: BBox, captions: list[Caption], kind: str, taken: set[int],
+                    below_first: bool = True, max_gap: float = 60.0) -> Caption | None:
+    """The caption of `kind` closest to `box` (below or above it), overlapping it
+    horizontally, not yet taken."""
+    best, best_cost = None, None
+    for i, cap in enumerate(captions):
+        if cap.kind != kind or i in taken:
+            continue
+        if cap.bbox[0] > box[2] or cap.bbox[2] < box[0]:
+            continue
+        below, above = cap.bbox[1] - box[3], box[1] - cap.bbox[3]
+        if -10 <= below <= max_gap:
+            cost = max(below, 0) + (0 if below_first else 20)
+        elif -10 <= above <= max_gap:
+            cost = max(above, 0) + (20 if below_first else 0)
+        else:
+            continue
+        if best_cost is None or cost < best_cost:
+            best, best_cost = i, cost
+    if best is None:
+        return None
+    taken.add(best)
+    return captions[best]

@@ -1,0 +1,119 @@
+"""Figure regions on a page: embedded raster images and clusters of vector drawings."""
+from __future__ import annotations
+
+import pymupdf
+
+from parsers.lines import BBox, Line
+
+MIN_SIDE = 30.0  # points; smaller images are icons/bullets
+MIN_PATHS = 8  # a vector cluster needs this many paths to count as a chart
+
+
+def _area(b: BBox) -> float:
+    return max(b[2] - b[0], 0) * max(b[3] - b[1], 0)
+
+
+def _near(a: BBox, b: BBox, tol: float) -> bool:
+    return a[0] - tol <= b[2] and b[0] - tol <= a[2] and a[1] - tol <= b[3] and b[1] - tol <= a[3]
+
+
+def _merge(a: BBox, b: BBox) -> BBox:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+def overlap_share(a: BBox, b: BBox) -> float:
+    """Share of a's area that lies inside b."""
+    inter = (max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3]))
+    return _area(inter) / max(_area(a), 1e-6)
+
+
+def cluster(boxes: list[BBox], tol: float) -> list[tuple[BBox, int]]:
+    """Merge boxes closer than `tol` into clusters; returns (bbox, member count)."""
+    clusters: list[list] = []  # [bbox, count]
+    for b in sorted(boxes, key=lambda b: (b[1], b[0])):
+        hits = [c for c in clusters if _near(c[0], b, tol)]
+        if not hits:
+            clusters.append([b, 1])
+            continue
+        keep = hits[0]
+        keep[0], keep[1] = _merge(keep[0], b), keep[1] + 1
+        for c in hits[1:]:
+            keep[0], keep[1] = _merge(keep[0], c[0]), keep[1] + c[1]
+            clusters.remove(c)
+    changed = True
+    while changed:  # clusters may have grown into each other
+        changed = False
+        for i in range(len(clusters)):
+            for j in range(i + 1, len(clusters)):
+                if _near(clusters[i][0], clusters[j][0], tol):
+                    clusters[i][0] = _merge(clusters[i][0], clusters[j][0])
+                    clusters[i][1] += clusters.pop(j)[1]
+                    changed = True
+                    break
+            if changed:
+                break
+    return [(tuple(c[0]), c[1]) for c in clusters]
+
+
+class FigureFinder:
+    """Finds figure regions on one page and the text lines that belong to them.
+
+    `find(page, lines)` returns (bbox, lines inside) pairs; raster images covering most of
+    the page (scans, slide backgrounds) are ignored.
+    """
+
+    def __init__(self, max_page_share: float = 0.85) -> None:
+        self.max_page_share = max_page_share
+
+    def find(self, page: pymupdf.Page, lines: list[Line]) -> list[tuple[BBox, list[Line]]]:
+        page_box = tuple(page.rect)
+        page_area = _area(page_box)
+        regions = [b for b in self._raster(page, page_box) if _area(b) < self.max_page_share * page_area]
+        regions += self._vector(page, page_area)
+        merged = [b for b, _ in cluster(regions, 3.0)]
+        out = []
+        for box in merged:
+            box, inside = self._absorb_text(box, lines)
+            prose = sum(len(ln.text) for ln in inside if len(ln.text) > 60)
+            if prose > 400:  # a box or shading behind running text, not a figure
+                continue
+            if box[2] - box[0] >= MIN_SIDE * 1.5 and box[3] - box[1] >= MIN_SIDE:
+                out.append((box, inside))
+        return out
+
+    def _raster(self, page: pymupdf.Page, page_box: BBox) -> list[BBox]:
+        out = []
+        for info in page.get_image_info():
+            r = pymupdf.Rect(info["bbox"]) & pymupdf.Rect(page_box)
+            if r.width >= MIN_SIDE and r.height >= MIN_SIDE:
+                out.append(tuple(r))
+        return out
+
+    def _vector(self, page: pymupdf.Page, page_area: float) -> list[BBox]:
+        paths = []
+        for kind, rect in page.get_bboxlog():
+            if kind not in ("fill-path", "stroke-path"):
+                continue
+            if _area(rect) > 0.5 * page_area:  # backgrounds, page frames
+                continue
+            paths.append(tuple(rect))
+        if len(paths) < MIN_PATHS:
+            return []
+        return [b for b, n in cluster(paths, 6.0) if n >= MIN_PATHS
+                and b[2] - b[0] >= 2 * MIN_SIDE and b[3] - b[1] >= 1.2 * MIN_SIDE]
+
+    def _absorb_text(self, box: BBox, lines: list[Line]) -> tuple[BBox, list[Line]]:
+        """Lines inside the region, plus short labels just outside it (axis ticks, titles)."""
+        inside = [ln for ln in lines if overlap_share(ln.bbox, box) > 0.6]
+        for _ in range(2):
+            grown = box
+            for ln in lines:
+                if any(ln is x for x in inside) or len(ln.text) > 30:
+                    continue
+                if _near(ln.bbox, box, 8.0) and ln.bbox[3] - ln.bbox[1] < 20:
+                    inside.append(ln)
+                    grown = _merge(grown, ln.bbox)
+            if grown == box:
+                break
+            box = grown
+        return box, inside

@@ -1,0 +1,138 @@
+"""Display equations: indented/centred lines rich in math symbols or math fonts, or
+carrying an equation number such as "(3)". Nearby fragments (fraction parts, a separate
+"(3)" at the right margin) are merged into one formula."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from parsers.layout import union
+from parsers.lines import BBox, Line
+
+_EQNO = re.compile(r"[(（]\s*([A-Z]?\d{1,3}(?:[.\-]\d{1,3})?[a-z]?)\s*[)）]$")
+_MATH_CHARS = set("=+−-×÷·∑∏∫∮√≤≥≠≈≡∝∞∂∇∈∉⊂⊆∪∩∀∃→←↔⇒⇔|^_~‖⟨⟩αβγδεζηθικλμνξπρσςτυφχψωΓΔΘΛΞΠΣΦΨΩ")
+_WORD = re.compile(r"[A-Za-z]{4,}|[\u4e00-\u9fff]{3,}")
+
+
+@dataclass(frozen=True)
+class Formula:
+    lines: tuple[Line, ...]
+    bbox: BBox
+    text: str
+    number: str
+
+
+def _math_share(text: str) -> float:
+    chars = [c for c in text if not c.isspace()]
+    if not chars:
+        return 0.0
+    return sum(c in _MATH_CHARS or 0x1D400 <= ord(c) <= 0x1D7FF for c in chars) / len(chars)
+
+
+def _wordy(text: str) -> float:
+    """Share of characters in ordinary words (long Latin words, runs of CJK)."""
+    return sum(len(m) for m in _WORD.findall(text)) / max(len(text), 1)
+
+
+class FormulaFinder:
+    """Finds display formulas among the lines of one page.
+
+    `columns` are the (x0, x1) text ranges of the page's columns.
+    """
+
+    def __init__(self, columns: list[tuple[float, float]]) -> None:
+        self.columns = columns
+
+    def find(self, lines: list[Line]) -> list[Formula]:
+        seeds = [ln for ln in lines if self._is_seed(ln)] + self._numbered_rows(lines)
+        used: set[int] = set()
+        out: list[Formula] = []
+        for seed in seeds:
+            if id(seed) in used:
+                continue
+            group = self._grow(seed, lines, used)
+            used.update(id(ln) for ln in group)
+            out.append(self._make(group))
+        return out
+
+    def _column(self, ln: Line) -> tuple[float, float]:
+        for x0, x1 in self.columns:
+            if ln.bbox[0] >= x0 - 5 and ln.bbox[2] <= x1 + 5:
+                return x0, x1
+        return min(c[0] for c in self.columns), max(c[1] for c in self.columns)
+
+    def _is_seed(self, ln: Line) -> bool:
+        text = ln.text
+        if len(text) > 250 or len(text) < 2:
+            return False
+        x0, x1 = self._column(ln)
+        width = max(x1 - x0, 1)
+        indented = ln.bbox[0] - x0 > 0.06 * width
+        narrow = ln.width < 0.9 * width
+        math = max(_math_share(text), ln.math_font)
+        if _EQNO.search(text) and (math >= 0.08 or "=" in text) and _wordy(text) < 0.5:
+            return indented or math >= 0.2
+        isolated = indented and narrow
+        return isolated and _wordy(text) < 0.35 and (ln.math_font >= 0.5 or (math >= 0.2 and "=" in text))
+
+    def _numbered_rows(self, lines: list[Line]) -> list[Line]:
+        """Indented, non-prose lines sharing a row with a bare equation number "(3)"."""
+        out = []
+        for num in lines:
+            if not _EQNO.fullmatch(num.text.strip()):
+                continue
+            for ln in lines:
+                if ln is num or ln.bbox[2] > num.bbox[0] or abs(ln.yc - num.yc) > 0.6 * num.size:
+                    continue
+                x0, x1 = self._column(ln)
+                if ln.bbox[0] - x0 > 0.06 * (x1 - x0) and _wordy(ln.text) < 0.5:
+                    out.append(ln)
+        return out
+
+    def _grow(self, seed: Line, lines: list[Line], used: set[int]) -> list[Line]:
+        group = [seed]
+        changed = True
+        while changed:
+            changed = False
+            box = union(ln.bbox for ln in group)
+            for ln in lines:
+                if id(ln) in used or any(ln is g for g in group) or not self._attaches(ln, box, seed.size):
+                    continue
+                group.append(ln)
+                changed = True
+        return sorted(group, key=lambda ln: (round(ln.yc), ln.bbox[0]))
+
+    def _attaches(self, ln: Line, box: BBox, size: float) -> bool:
+        same_row = abs(ln.yc - (box[1] + box[3]) / 2) < 0.6 * size
+        if same_row and _EQNO.fullmatch(ln.text.strip()):
+            return True
+        near = ln.bbox[1] < box[3] + 0.5 * size and ln.bbox[3] > box[1] - 0.5 * size
+        overlap = ln.bbox[0] < box[2] and ln.bbox[2] > box[0]
+        mathy = ln.math_font >= 0.5 or _math_share(ln.text) >= 0.3 or len(ln.text) <= 3
+        return near and (overlap or same_row) and (mathy or same_row) and _wordy(ln.text) < 0.3
+
+    def _make(self, group: list[Line]) -> Formula:
+        text = " ".join(ln.text for ln in group)
+        m = _EQNO.search(text)
+        number = m.group(1) if m else ""
+        if m and not text.endswith(m.group(0)):
+            text = text.replace(m.group(0), "").strip() + f" {m.group(0)}"
+        return Formula(tuple(group), union(ln.bbox for ln in group), text, number)
+
+
+def text_columns(lines: list[Line], page_width: float) -> list[tuple[float, float]]:
+    """(x0, x1) ranges of one or two text columns, from where the lines sit."""
+    mid = page_width / 2
+    left = [ln for ln in lines if ln.bbox[2] <= mid + 0.03 * page_width]
+    right = [ln for ln in lines if ln.bbox[0] >= mid - 0.03 * page_width]
+    tol = 0.03 * page_width
+    wide = [ln for ln in lines if ln.bbox[2] > mid + tol and ln.bbox[0] < mid - tol]
+    if len(left) >= 5 and len(right) >= 5 and len(wide) < min(len(left), len(right)):
+        return [_range(left), _range(right)]
+    return [_range(lines)] if lines else [(0.0, page_width)]
+
+
+def _range(lines: list[Line]) -> tuple[float, float]:
+    x0s = sorted(ln.bbox[0] for ln in lines)
+    x1s = sorted(ln.bbox[2] for ln in lines)
+    return x0s[len(x0s) // 10], x1s[-1 - len(x1s) // 10]  # robust to a few outliers

@@ -1,0 +1,149 @@
+"""Page layout: text blocks, reading order (two columns), headings and paragraph merging."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from parsers.lines import BBox, Line
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+\S")
+_ROMAN = re.compile(r"^([IVX]{1,5})\.\s+[A-Z]")
+_LETTER = re.compile(r"^([A-H])\.\s+[A-Z][a-z]")
+_ZH_CHAPTER = re.compile(r"^(第[一二三四五六七八九十\d]+[章节部分]|[一二三四五六七八九十]+[、.．])\s*\S")
+
+
+@dataclass
+class Unit:
+    """One item placed on a page: a text block, heading, or a figure/table/formula region."""
+
+    kind: str  # "text" | "heading" | "figure" | "table" | "formula"
+    bbox: BBox
+    text: str = ""
+    level: int = 0  # heading level
+    payload: dict = field(default_factory=dict)
+
+
+def union(boxes) -> BBox:
+    boxes = list(boxes)
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def join_lines(texts: list[str]) -> str:
+    """Join line texts into prose: no space between CJK characters, hyphens healed."""
+    out = ""
+    for t in texts:
+        if not out:
+            out = t
+        elif out.endswith("-") and t[:1].islower():
+            out = out[:-1] + t
+        elif _CJK.match(out[-1]) and _CJK.match(t[0]):
+            out += t
+        else:
+            out += " " + t
+    return out
+
+
+def group_blocks(lines: list[Line]) -> list[list[Line]]:
+    """Lines grouped by their PyMuPDF block, blocks in extraction order."""
+    groups: dict[int, list[Line]] = {}
+    for ln in lines:
+        groups.setdefault(ln.block, []).append(ln)
+    return list(groups.values())
+
+
+def reading_order(units: list[Unit], page_width: float) -> list[Unit]:
+    """Top-to-bottom order; on two-column pages, bands between full-width items are read
+    left column first, then right column."""
+    mid, tol = page_width / 2, 0.03 * page_width
+    def side(u: Unit) -> str:
+        left, right = u.bbox[2] <= mid + tol, u.bbox[0] >= mid - tol
+        return "L" if left and not right else "R" if right and not left else "S"
+    sides = [side(u) for u in units]
+    if sides.count("L") < 2 or sides.count("R") < 2:
+        return sorted(units, key=lambda u: (round(u.bbox[1]), u.bbox[0]))
+    out: list[Unit] = []
+    band: list[tuple[str, Unit]] = []
+    for s, u in sorted(zip(sides, units), key=lambda p: (p[1].bbox[1], p[1].bbox[0])):
+        if s == "S":
+            out += _flush_band(band)
+            band = []
+            out.append(u)
+        else:
+            band.append((s, u))
+    return out + _flush_band(band)
+
+
+def _flush_band(band: list[tuple[str, Unit]]) -> list[Unit]:
+    return [u for s, u in band if s == "L"] + [u for s, u in band if s == "R"]
+
+
+def body_size(lines: list[Line]) -> float:
+    """The most common font size, weighted by characters."""
+    c: Counter = Counter()
+    for ln in lines:
+        c[ln.size] += len(ln.text)
+    return c.most_common(1)[0][0] if c else 10.0
+
+
+class HeadingDetector:
+    """Decides whether a short text block is a heading, and its level.
+
+    >>> h = HeadingDetector(body=10.0)
+    >>> h.level([Line("3.1 Data", (0, 0, 50, 12), 11.0, True, 0.0, 0)])
+    2
+    """
+
+    def __init__(self, body: float) -> None:
+        self.body = body
+
+    def level(self, block: list[Line]) -> int | None:
+        if not block or len(block) > 2:
+            return None
+        text = " ".join(ln.text for ln in block).strip()
+        if not 2 <= len(text) <= 90 or text.endswith((".", ",", ";", ":", "。", "，")) and len(text) > 40:
+            return None
+        size = max(ln.size for ln in block)
+        bold = all(ln.bold for ln in block)
+        bigger = size >= self.body * 1.12
+        if not (bold or bigger) or sum(ch.isalpha() for ch in text) < 2:
+            return None
+        if m := _NUMBERED.match(text):
+            if text[len(m.group(1)):].strip()[:1].isdigit():  # "2 3 4" tick labels
+                return None
+            return min(m.group(1).count(".") + 1, 4)
+        if _ROMAN.match(text) or _ZH_CHAPTER.match(text):
+            return 1
+        if _LETTER.match(text):
+            return 2
+        if bigger and len(text) <= 70:
+            return 1
+        return None
+
+
+class SectionPath:
+    """Keeps the heading stack and renders it as "3 Method > 3.1 Data"."""
+
+    def __init__(self) -> None:
+        self._stack: list[tuple[int, str]] = []
+
+    def push(self, level: int, title: str) -> None:
+        self._stack = [(lv, t) for lv, t in self._stack if lv < level] + [(level, title[:80])]
+
+    def __str__(self) -> str:
+        return " > ".join(t for _, t in self._stack)
+
+
+def split_block(block: list[Line], max_chars: int) -> list[list[Line]]:
+    """Split a long block into pieces of at most ~max_chars, at line boundaries."""
+    pieces: list[list[Line]] = [[]]
+    n = 0
+    for ln in block:
+        if n + len(ln.text) > max_chars and pieces[-1]:
+            pieces.append([])
+            n = 0
+        pieces[-1].append(ln)
+        n += len(ln.text) + 1
+    return pieces

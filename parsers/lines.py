@@ -1,0 +1,121 @@
+"""Text lines of a page as plain records, and removal of running headers/footers.
+
+A `Line` is what every later stage works on: its text, bbox, font size, boldness, the
+share of its characters set in a math font, and the PyMuPDF block it came from.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import pymupdf
+
+BBox = tuple[float, float, float, float]
+
+_DICT_FLAGS = (pymupdf.TEXTFLAGS_DICT & ~pymupdf.TEXT_PRESERVE_IMAGES) | pymupdf.TEXT_DEHYPHENATE
+_MATH_FONT = re.compile(r"CMMI|CMSY|CMEX|CMBSY|MSBM|MSAM|Symbol|Math|MTMI|MTSY|MTEX|Euclid|rsfs|STIX|esint", re.I)
+_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|\.B$|-B$|CMBX|hebo", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffd]")
+_PAGE_NUMBER = re.compile(r"^(page\s*)?[-–—\s]*([0-9]{1,4}|[ivxlc]{1,6})[-–—\s]*(/\s*\d+|of\s+\d+)?$", re.I)
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    bbox: BBox
+    size: float
+    bold: bool
+    math_font: float  # share of characters in a math font (0..1)
+    block: int
+
+    @property
+    def height(self) -> float:
+        return self.bbox[3] - self.bbox[1]
+
+    @property
+    def width(self) -> float:
+        return self.bbox[2] - self.bbox[0]
+
+    @property
+    def yc(self) -> float:
+        return (self.bbox[1] + self.bbox[3]) / 2
+
+    @property
+    def xc(self) -> float:
+        return (self.bbox[0] + self.bbox[2]) / 2
+
+
+def extract_lines(page: pymupdf.Page, textpage: pymupdf.TextPage | None = None) -> list[Line]:
+    """Horizontal text lines of `page` (from `textpage` when given, e.g. an OCR one)."""
+    data = page.get_text("dict", flags=_DICT_FLAGS, textpage=textpage, sort=False)
+    out: list[Line] = []
+    for block in data.get("blocks", []):
+        if block.get("type") != 0:
+            continue
+        for line in block["lines"]:
+            spans = [s for s in line["spans"] if s["text"].strip()]
+            if not spans:
+                continue
+            text = _join_spans(spans)
+            n = sum(len(s["text"].strip()) for s in spans) or 1
+            size = max(s["size"] for s in spans)
+            bold_chars = sum(len(s["text"].strip()) for s in spans if _is_bold(s))
+            math_chars = sum(len(s["text"].strip()) for s in spans if _MATH_FONT.search(s["font"]))
+            out.append(Line(text, tuple(line["bbox"]), round(size, 1), bold_chars >= 0.8 * n,
+                            math_chars / n, block["number"]))
+    return out
+
+
+def _is_bold(span: dict) -> bool:
+    return bool(span["flags"] & 16) or bool(_BOLD_FONT.search(span["font"]))
+
+
+def _join_spans(spans: list[dict]) -> str:
+    parts: list[str] = []
+    prev_x1 = None
+    for s in spans:
+        t = s["text"]
+        if prev_x1 is not None and s["bbox"][0] - prev_x1 > 0.25 * s["size"] and parts \
+                and not parts[-1].endswith(" ") and not t.startswith(" "):
+            parts.append(" ")
+        parts.append(t)
+        prev_x1 = s["bbox"][2]
+    text = _CONTROL.sub("", "".join(parts))  # e.g. unmapped big-delimiter glyphs
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def is_page_number(text: str) -> bool:
+    return bool(_PAGE_NUMBER.match(text.strip()))
+
+
+class RepeatFilter:
+    """Finds running headers/footers: lines in the top/bottom margin whose text (digits
+    masked) recurs at about the same height on at least half of the pages (min 3), and
+    bare page numbers in those margins.
+
+    >>> f = RepeatFilter([])
+    >>> f.is_noise(Line("12", (300, 780, 310, 790), 9, False, 0.0, 0), 800)
+    True
+    """
+
+    MARGIN = 0.1  # share of the page height at top and bottom
+
+    def __init__(self, pages: list[tuple[float, list[Line]]]) -> None:
+        counts: Counter = Counter()
+        for height, lines in pages:
+            counts.update({self._key(ln, height) for ln in lines if self._in_margin(ln, height)})
+        need = max(3, len(pages) // 2)
+        self._repeated = {k for k, n in counts.items() if n >= need}
+
+    def is_noise(self, line: Line, page_height: float) -> bool:
+        if not self._in_margin(line, page_height):
+            return False
+        return is_page_number(line.text) or self._key(line, page_height) in self._repeated
+
+    def _in_margin(self, line: Line, height: float) -> bool:
+        return line.yc <= self.MARGIN * height or line.yc >= (1 - self.MARGIN) * height
+
+    @staticmethod
+    def _key(line: Line, height: float) -> tuple[str, int]:
+        return re.sub(r"\d+", "#", line.text.lower()), round(line.yc / max(height, 1) * 50)

@@ -1,0 +1,87 @@
+"""Turns one page's lines, drawings and images into `Unit`s in reading order: tables,
+figures (with captions and inner text), display formulas, headings and text blocks."""
+from __future__ import annotations
+
+import pymupdf
+
+from parsers.captions import find_captions, nearest_caption
+from parsers.figures import FigureFinder, overlap_share
+from parsers.formulas import FormulaFinder, text_columns
+from parsers.layout import HeadingDetector, Unit, group_blocks, join_lines, reading_order, split_block, union
+from parsers.lines import Line
+from parsers.tables import TableFinder
+
+MAX_BLOCK_CHARS = 1200
+MAX_CROP_PX = 1000  # longest side of a crop, in pixels
+
+
+class PageUnits:
+    """`units(page, lines, scanned)` -> units in reading order, crops rendered at `crop_dpi`."""
+
+    def __init__(self, headings: HeadingDetector, crop_dpi: int = 110) -> None:
+        self.headings = headings
+        self.crop_dpi = crop_dpi
+        self.tables = TableFinder()
+        self.figures = FigureFinder()
+
+    def units(self, page: pymupdf.Page, lines: list[Line], scanned: bool) -> list[Unit]:
+        captions = find_captions(lines)
+        cap_ids = {id(ln) for c in captions for ln in c.lines}
+        used: set[int] = set()  # ids of lines consumed by tables/figures/formulas/captions
+        taken: set[int] = set()  # indexes of captions attached to a region
+        units: list[Unit] = []
+        if not scanned:
+            units += self._tables(page, lines, captions, used, taken)
+            units += self._figures(page, lines, captions, cap_ids, used, taken, units)
+        for i in taken:
+            used.update(id(ln) for ln in captions[i].lines)
+        rest = [ln for ln in lines if id(ln) not in used]
+        for f in FormulaFinder(text_columns(rest, page.rect.width)).find(rest):
+            used.update(id(ln) for ln in f.lines)
+            units.append(Unit("formula", f.bbox, f.text, payload={"number": f.number,
+                                                                   "image": self._crop(page, f.bbox)}))
+        units += self._text_units([ln for ln in lines if id(ln) not in used])
+        return reading_order(units, page.rect.width)
+
+    def _tables(self, page, lines, captions, used, taken) -> list[Unit]:
+        page_text = " ".join(ln.text for ln in lines)
+        out = []
+        for t in self.tables.find(page, page_text, captions, taken):
+            used.update(id(ln) for ln in lines if overlap_share(ln.bbox, t.bbox) > 0.5)
+            text = f"{t.caption}\n{t.markdown}" if t.caption else t.markdown
+            out.append(Unit("table", t.bbox, text, payload={"caption": t.caption, "rows": t.rows, "cols": t.cols,
+                                                            "image": self._crop(page, t.bbox)}))
+        return out
+
+    def _figures(self, page, lines, captions, cap_ids, used, taken, tables) -> list[Unit]:
+        free = [ln for ln in lines if id(ln) not in used and id(ln) not in cap_ids]
+        out = []
+        for box, inside in self.figures.find(page, free):
+            if any(overlap_share(box, t.bbox) > 0.5 or overlap_share(t.bbox, box) > 0.5 for t in tables):
+                continue
+            cap = nearest_caption(box, captions, "figure", taken)
+            used.update(id(ln) for ln in inside)
+            caption = cap.text if cap else ""
+            inner = " ".join(ln.text for ln in sorted(inside, key=lambda ln: (round(ln.yc), ln.bbox[0])))
+            text = "\n".join(t for t in (caption, inner) if t)
+            out.append(Unit("figure", box, text, payload={"caption": caption, "image": self._crop(page, box)}))
+        return out
+
+    def _text_units(self, lines: list[Line]) -> list[Unit]:
+        out = []
+        for block in group_blocks(lines):
+            level = self.headings.level(block)
+            if level is not None:
+                out.append(Unit("heading", union(ln.bbox for ln in block),
+                                join_lines([ln.text for ln in block]), level=level))
+                continue
+            for piece in split_block(block, MAX_BLOCK_CHARS):
+                out.append(Unit("text", union(ln.bbox for ln in piece), join_lines([ln.text for ln in piece])))
+        return out
+
+    def _crop(self, page: pymupdf.Page, bbox) -> bytes:
+        clip = pymupdf.Rect(bbox) + (-2, -2, 2, 2)
+        clip &= page.rect
+        dpi = min(self.crop_dpi, int(MAX_CROP_PX * 72 / max(clip.width, clip.height, 1)))
+        return page.get_pixmap(clip=clip, dpi=max(dpi, 36)).tobytes("png")
+

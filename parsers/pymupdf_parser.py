@@ -1,0 +1,164 @@
+"""PDF parser built on PyMuPDF: text, figure, table, formula and page chunks.
+
+>>> from parsers import PdfParser
+>>> from parsers.samples import make_sample_pdf
+>>> import tempfile, pathlib
+>>> pdf = make_sample_pdf(pathlib.Path(tempfile.mkdtemp()) / "solar.pdf")
+>>> doc = PdfParser(ocr="off").parse(pdf)
+>>> sorted({c.modality for c in doc.chunks})
+['figure', 'formula', 'page', 'table', 'text']
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pymupdf
+
+from rag.types import Document
+
+from parsers.base import ParseError
+from parsers.chunking import ChunkBuilder
+from parsers.layout import HeadingDetector, Unit, body_size, group_blocks, reading_order, union
+from parsers.lines import Line, RepeatFilter, extract_lines
+from parsers.ocr import OcrUnavailable, PageOcr, looks_scanned
+from parsers.page_units import PageUnits
+
+log = logging.getLogger(__name__)
+OCR_MODES = ("auto", "off", "force")
+
+
+@dataclass
+class _PageText:
+    lines: list[Line]
+    scanned: bool
+    height: float
+
+
+class PdfParser:
+    """Parses a PDF into a `Document` of text/figure/table/formula/page chunks.
+
+    `ocr`: "auto" OCRs pages without a text layer, "off" never, "force" every page.
+    Constructing is cheap; nothing is loaded until `parse`.
+    """
+
+    def __init__(self, crop_dpi: int = 110, ocr: str = "auto", ocr_languages: str = "eng+chi_sim",
+                 ocr_dpi: int = 150, max_pages: int = 2000, password: str | None = None) -> None:
+        if ocr not in OCR_MODES:
+            raise ValueError(f"PdfParser: expected ocr in {OCR_MODES}, got {ocr!r}")
+        for name, value in (("crop_dpi", crop_dpi), ("ocr_dpi", ocr_dpi), ("max_pages", max_pages)):
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"PdfParser: expected {name} as an int >= 1, got {value!r}")
+        self.crop_dpi, self.ocr, self.ocr_languages = crop_dpi, ocr, ocr_languages
+        self.ocr_dpi, self.max_pages, self.password = ocr_dpi, max_pages, password
+
+    def to_dict(self) -> dict:
+        """Config as a plain dict (the password is never written out)."""
+        return {"name": "pymupdf", "crop_dpi": self.crop_dpi, "ocr": self.ocr,
+                "ocr_languages": self.ocr_languages, "ocr_dpi": self.ocr_dpi, "max_pages": self.max_pages}
+
+    def parse(self, path: str | Path, doc_id: str | None = None) -> Document:
+        path = Path(path)
+        pdf = self._open(path)
+        warnings: list[str] = []
+        try:
+            pages = self._read_pages(pdf, path, warnings)
+            chunks = self._build(pdf, path, doc_id or path.stem, pages, warnings)
+            title = _title(pages)
+        finally:
+            pdf.close()
+        return Document(doc_id=doc_id or path.stem, source=str(path), sha256=Document.file_sha256(path),
+                        n_pages=len(pages), chunks=tuple(chunks), title=title, warnings=tuple(warnings))
+
+    def _open(self, path: Path) -> pymupdf.Document:
+        if not path.exists():
+            raise ParseError(path, "file not found")
+        if not path.is_file():
+            raise ParseError(path, "not a file")
+        size = path.stat().st_size
+        if size == 0:
+            raise ParseError(path, "empty file (0 bytes)")
+        with open(path, "rb") as f:
+            head = f.read(1024)
+            f.seek(max(size - 2048, 0))
+            tail = f.read()
+        if b"%PDF-" not in head:
+            raise ParseError(path, f"not a PDF (starts with {head[:8]!r})")
+        if b"%%EOF" not in tail:
+            raise ParseError(path, "truncated or corrupt PDF (no %%EOF marker at the end)")
+        try:
+            pdf = pymupdf.open(path, filetype="pdf")
+        except Exception as exc:
+            raise ParseError(path, f"truncated or corrupt PDF ({exc})") from exc
+        if pdf.needs_pass:
+            ok = self.password is not None and pdf.authenticate(self.password)
+            if not ok:
+                pdf.close()
+                raise ParseError(path, "encrypted PDF; pass a password" if self.password is None
+                                 else "encrypted PDF; the password is wrong")
+        if pdf.page_count == 0:
+            pdf.close()
+            raise ParseError(path, "truncated or corrupt PDF (no pages)")
+        if pdf.page_count > self.max_pages:
+            n = pdf.page_count
+            pdf.close()
+            raise ParseError(path, f"too many pages ({n} > max_pages={self.max_pages})")
+        return pdf
+
+    def _read_pages(self, pdf: pymupdf.Document, path: Path, warnings: list[str]) -> list[_PageText]:
+        """Lines of every page; OCR for pages without a text layer (per `ocr`)."""
+        ocr, ocr_failed, out = PageOcr(self.ocr_languages, self.ocr_dpi), None, []
+        for page in pdf:
+            try:
+                lines = extract_lines(page)
+            except Exception as exc:
+                warnings.append(f"{path}: page {page.number + 1}: text extraction failed ({exc})")
+                lines = []
+            n_chars = sum(len(ln.text) for ln in lines)
+            scanned = self.ocr == "force" or looks_scanned(page, n_chars)
+            if scanned and self.ocr == "off":
+                warnings.append(f"{path}: page {page.number + 1} has no text layer and OCR is off")
+            elif scanned and ocr_failed is None:
+                try:
+                    lines = extract_lines(page, ocr.textpage(page))
+                except OcrUnavailable as exc:
+                    ocr_failed = str(exc)
+                    warnings.append(f"{path}: {exc}")
+            out.append(_PageText(lines, scanned, page.rect.height))
+        if ocr_failed:
+            n = sum(p.scanned for p in out)
+            warnings.append(f"{path}: {n} scanned page(s) left without text")
+        return out
+
+    def _build(self, pdf, path: Path, doc_id: str, pages: list[_PageText], warnings: list[str]):
+        repeat = RepeatFilter([(p.height, p.lines) for p in pages if not p.scanned])
+        assembler = PageUnits(HeadingDetector(body_size([ln for p in pages for ln in p.lines])), self.crop_dpi)
+        builder = ChunkBuilder(doc_id)
+        for i, pt in enumerate(pages):
+            page = pdf[i]
+            page_text = _page_text(pt.lines, page.rect.width)
+            try:
+                lines = [ln for ln in pt.lines if not repeat.is_noise(ln, pt.height)]
+                units = assembler.units(page, lines, pt.scanned)
+            except Exception as exc:  # one bad page must not kill the document
+                log.warning("%s: page %d skipped: %s", path, i + 1, exc)
+                warnings.append(f"{path}: page {i + 1} skipped ({type(exc).__name__}: {exc})")
+                units = []
+            builder.add_page(i + 1, units, page_text, tuple(page.rect))
+        return builder.chunks()
+
+
+def _page_text(lines: list[Line], width: float) -> str:
+    """All text of the page, blocks in reading order."""
+    units = [Unit("text", union(ln.bbox for ln in b), "\n".join(ln.text for ln in b)) for b in group_blocks(lines)]
+    return "\n".join(u.text for u in reading_order(units, width))
+
+
+def _title(pages: list[_PageText]) -> str:
+    """The largest-font text in the top half of the first page."""
+    if not pages or not pages[0].lines:
+        return ""
+    top = [ln for ln in pages[0].lines if ln.yc < pages[0].height / 2] or pages[0].lines
+    size = max(ln.size for ln in top)
+    return " ".join(ln.text for ln in top if ln.size >= size - 0.5)[:200]

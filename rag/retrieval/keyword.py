@@ -1,0 +1,61 @@
+"""BM25 keyword search (bm25s) over every chunk in the store, with CJK-aware tokens.
+
+The index is derived from the store and rebuilt when the store changes, so it can never
+hold chunks the store does not have.
+"""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from rag.store.chroma import ChromaStore
+from rag.text import tokenize
+from rag.types import Hit, Query
+
+
+class KeywordIndex:
+    """BM25 over the text of every stored chunk, filtered like the dense search.
+
+    >>> KeywordIndex(ChromaStore(path="/tmp/unirag-doctest")).to_dict()
+    {'k1': 1.2, 'b': 0.75}
+    """
+
+    def __init__(self, store: ChromaStore, k1: float = 1.2, b: float = 0.75):
+        self.store = store
+        self.k1, self.b = k1, b
+        self._state = None  # (count, bm25, ids, modality, doc_id, page)
+        self._lock = threading.Lock()
+
+    def to_dict(self) -> dict:
+        return {"k1": self.k1, "b": self.b}
+
+    def _index(self):
+        count = self.store.count()
+        with self._lock:
+            if self._state is None or self._state[0] != count or getattr(self.store, "revision", 0) != self._state[-1]:
+                import bm25s
+
+                revision = getattr(self.store, "revision", 0)
+                ids, texts, metas = self.store.all_texts()
+                bm25 = bm25s.BM25(k1=self.k1, b=self.b)
+                if ids:
+                    bm25.index([tokenize(t) or ["\x00"] for t in texts], show_progress=False)
+                self._state = (count, bm25, np.asarray(ids), np.asarray([m["modality"] for m in metas]),
+                               np.asarray([m["doc_id"] for m in metas]),
+                               np.asarray([int(m["page"]) for m in metas]), revision)
+        return self._state
+
+    def search(self, query: Query, k: int) -> list[Hit]:
+        """Top-k chunks by BM25 score (zero-score chunks are left out)."""
+        _, bm25, ids, modality, doc_id, page, _ = self._index()
+        tokens = [t for t in tokenize(query.text) if t in bm25.vocab_dict] if len(ids) else []
+        if not tokens:
+            return []
+        scores = np.asarray(bm25.get_scores(tokens), dtype=np.float32)
+        for values, allowed in ((modality, query.modalities), (doc_id, query.doc_ids), (page, query.pages)):
+            if allowed:
+                scores = np.where(np.isin(values, list(allowed)), scores, 0.0)
+        top = np.argsort(-scores)[:k]
+        top = top[scores[top] > 0]
+        return self.store.hits([str(ids[i]) for i in top], [float(scores[i]) for i in top], "bm25")

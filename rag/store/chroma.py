@@ -1,0 +1,185 @@
+"""One Chroma collection holding every modality, plus a folder of PNG crops beside it.
+
+Chroma is the single source of truth: the keyword index is derived from it. We always
+pass embeddings explicitly (Chroma's built-in embedding function downloads a model).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from rag.types import Chunk, Document, Hit, Query
+
+BATCH = 1000
+
+
+def where_clause(query: Query) -> dict | None:
+    """Chroma metadata filter for a query's modality/document/page restrictions."""
+    conds = []
+    for key, values in (("modality", query.modalities), ("doc_id", query.doc_ids), ("page", query.pages)):
+        if values:
+            conds.append({key: {"$in": list(values)}})
+    if not conds:
+        return None
+    return conds[0] if len(conds) == 1 else {"$and": conds}
+
+
+def _meta(chunk: Chunk, doc: Document, crop: str) -> dict:
+    return {
+        "doc_id": chunk.doc_id, "modality": chunk.modality, "page": chunk.page,
+        "bbox": json.dumps(chunk.bbox), "order": chunk.order, "section": chunk.section,
+        "caption": chunk.caption, "links": json.dumps(list(chunk.links)), "crop": crop,
+        "doc_sha": doc.sha256, "doc_chunks": len(doc.chunks), "source": doc.source,
+    }
+
+
+def _chunk(cid: str, text: str, m: dict) -> Chunk:
+    bbox = json.loads(m.get("bbox") or "null")
+    return Chunk(doc_id=m["doc_id"], modality=m["modality"], page=int(m["page"]), text=text or "",
+                 bbox=bbox, order=int(m.get("order", 0)), section=m.get("section", ""),
+                 caption=m.get("caption", ""), links=tuple(json.loads(m.get("links") or "[]")), id=cid)
+
+
+class ChromaStore:
+    """Embedded (`path`) or client/server (`url`) Chroma store.
+
+    >>> store = ChromaStore(path="/tmp/unirag-doctest")   # nothing is opened yet
+    >>> store.to_dict()["collection"]
+    'unirag'
+    """
+
+    def __init__(self, path: str | Path = ".unirag", url: str | None = None, collection: str = "unirag"):
+        self.path = Path(path)
+        self.url = url
+        self.collection = collection
+        self._col = None
+        self._lock = threading.Lock()
+        self.revision = 0  # bumped on every change made through this object
+
+    def to_dict(self) -> dict:
+        return {"path": str(self.path), "url": self.url, "collection": self.collection}
+
+    @property
+    def crops_dir(self) -> Path:
+        return self.path / "crops"
+
+    def _open(self):
+        with self._lock:
+            if self._col is None:
+                import chromadb
+                from chromadb.config import Settings
+
+                settings = Settings(anonymized_telemetry=False)
+                if self.url:
+                    from urllib.parse import urlparse
+
+                    u = urlparse(self.url)
+                    client = chromadb.HttpClient(host=u.hostname, port=u.port or 8000, settings=settings)
+                else:
+                    self.path.mkdir(parents=True, exist_ok=True)
+                    client = chromadb.PersistentClient(path=str(self.path / "chroma"), settings=settings)
+                self._col = client.get_or_create_collection(
+                    self.collection, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
+        return self._col
+
+    def check_encoder(self, encoder_config: dict, record: bool = True) -> None:
+        """Refuse an encoder other than the one the store was built with (vectors would not
+        match); with `record`, remember the encoder of a store that has none yet."""
+        col = self._open()
+        stored = (col.metadata or {}).get("unirag_encoder")
+        wanted = json.dumps(encoder_config, sort_keys=True)
+        if stored is None:
+            if record:
+                col.modify(metadata={"unirag_encoder": wanted})
+        elif stored != wanted:
+            raise ValueError(f"Store {self.path}: built with encoder {stored}, got {wanted}; "
+                             "use the same encoder or a new --db")
+
+    def count(self) -> int:
+        return self._open().count()
+
+    def docs(self) -> dict[str, dict]:
+        """{doc_id: {"sha256", "chunks" (stored), "expected" (when complete), "source"}}."""
+        res = self._open().get(include=["metadatas"])
+        out: dict[str, dict] = {}
+        for m in res["metadatas"]:
+            d = out.setdefault(m["doc_id"], {"sha256": m["doc_sha"], "chunks": 0,
+                                             "expected": m["doc_chunks"], "source": m["source"]})
+            d["chunks"] += 1
+        return out
+
+    def add(self, doc: Document, vectors: np.ndarray) -> int:
+        """Store a document's chunks and crops, replacing any earlier version of it."""
+        if len(vectors) != len(doc.chunks):
+            raise ValueError(f"{doc.source}: expected {len(doc.chunks)} vectors, got {len(vectors)}")
+        self.delete(doc.doc_id)
+        col = self._open()
+        ids, texts, metas = [], [], []
+        seen = set()
+        keep = []
+        for i, c in enumerate(doc.chunks):
+            if c.id in seen:  # identical content twice in one document: store it once
+                continue
+            seen.add(c.id)
+            keep.append(i)
+            crop = ""
+            if c.image:
+                rel = Path("crops") / doc.doc_id / f"{c.id}.png"
+                (self.path / rel).parent.mkdir(parents=True, exist_ok=True)
+                (self.path / rel).write_bytes(c.image)
+                crop = str(rel)
+            ids.append(c.id)
+            texts.append(c.text)
+            metas.append(_meta(c, doc, crop))
+        for m in metas:
+            m["doc_chunks"] = len(ids)
+        vecs = np.asarray(vectors, dtype=np.float32)[keep]
+        self.revision += 1
+        for s in range(0, len(ids), BATCH):
+            col.add(ids=ids[s:s + BATCH], documents=texts[s:s + BATCH],
+                    metadatas=metas[s:s + BATCH], embeddings=vecs[s:s + BATCH].tolist())
+        return len(ids)
+
+    def delete(self, doc_id: str) -> None:
+        col = self._open()
+        col.delete(where={"doc_id": doc_id})
+        self.revision += 1
+        shutil.rmtree(self.crops_dir / doc_id, ignore_errors=True)
+
+    def search(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[Hit]:
+        """Dense search; scores are cosine similarities."""
+        col = self._open()
+        n = col.count()
+        if n == 0:
+            return []
+        res = col.query(query_embeddings=[np.asarray(vector, np.float32).tolist()], n_results=min(k, n),
+                        where=where, include=["documents", "metadatas", "distances"])
+        return [self._hit(cid, t, m, 1.0 - d, "dense") for cid, t, m, d in
+                zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])]
+
+    def get(self, ids: list[str]) -> dict[str, Chunk]:
+        if not ids:
+            return {}
+        res = self._open().get(ids=list(ids), include=["documents", "metadatas"])
+        return {cid: _chunk(cid, t, m) for cid, t, m in zip(res["ids"], res["documents"], res["metadatas"])}
+
+    def all_texts(self) -> tuple[list[str], list[str], list[dict]]:
+        """Every chunk's id, text and metadata (to build the keyword index)."""
+        res = self._open().get(include=["documents", "metadatas"])
+        return res["ids"], [t or "" for t in res["documents"]], res["metadatas"]
+
+    def _hit(self, cid: str, text: str, m: dict, score: float, source: str) -> Hit:
+        crop = str(self.path / m["crop"]) if m.get("crop") else ""
+        return Hit(chunk=_chunk(cid, text, m), score=float(score), sources=(source,), crop_path=crop)
+
+    def hits(self, ids: list[str], scores: list[float], source: str) -> list[Hit]:
+        """Hits for chunk ids found by another index (e.g. keyword search), in the given order."""
+        if not ids:
+            return []
+        res = self._open().get(ids=list(ids), include=["documents", "metadatas"])
+        found = {cid: (t, m) for cid, t, m in zip(res["ids"], res["documents"], res["metadatas"])}
+        return [self._hit(cid, *found[cid], s, source) for cid, s in zip(ids, scores) if cid in found]

@@ -1,0 +1,55 @@
+"""Reusable contract tests for backends (Haystack-style): subclass and provide `encoder()`.
+
+Every encoder backend's test module inherits `EncoderContract`, so all backends are held
+to the same behaviour: shapes, normalisation, determinism, and that a query lands nearest
+to the chunk that says the same thing.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from rag.types import Chunk, Query
+
+
+def sample_chunks() -> list[Chunk]:
+    return [
+        Chunk(doc_id="d", modality="text", page=1, text="The battery pack stores twelve kilowatt hours of energy."),
+        Chunk(doc_id="d", modality="table", page=2, text="| city | rainfall |\n| Oslo | 763 mm |"),
+        Chunk(doc_id="d", modality="figure", page=3, text="Figure 1: Panel temperature over the day",
+              caption="Figure 1: Panel temperature over the day"),
+        Chunk(doc_id="d", modality="text", page=4, text="word " * 3000),  # longer than any model window
+    ]
+
+
+class EncoderContract:
+    def encoder(self):  # pragma: no cover - provided by subclasses
+        raise NotImplementedError
+
+    def test_document_shapes_and_norms(self):
+        enc = self.encoder()
+        vecs = enc.embed_documents(sample_chunks())
+        assert vecs.shape == (4, enc.dim) and vecs.dtype == np.float32
+        assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
+
+    def test_empty_batch(self):
+        enc = self.encoder()
+        assert enc.embed_documents([]).shape == (0, enc.dim)
+
+    def test_query_is_deterministic_and_normalised(self):
+        enc = self.encoder()
+        a = enc.embed_query(Query(text="rainfall in Oslo"))
+        b = enc.embed_query(Query(text="rainfall in Oslo"))
+        assert a.shape == (enc.dim,) and np.allclose(a, b, atol=1e-5)
+        assert abs(float(np.linalg.norm(a)) - 1.0) < 1e-4
+
+    def test_query_nearest_to_matching_chunk(self):
+        enc = self.encoder()
+        docs = enc.embed_documents(sample_chunks()[:3])
+        q = enc.embed_query(Query(text="how much rainfall does Oslo get"))
+        assert int(np.argmax(docs @ q)) == 1
+
+    def test_config_round_trip(self):
+        from rag.encoders import encoder_from_dict
+
+        enc = self.encoder()
+        assert encoder_from_dict(enc.to_dict()).to_dict() == enc.to_dict()

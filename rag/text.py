@@ -1,0 +1,52 @@
+"""Text helpers shared by keyword search, encoders and the answerer: tokenising (Latin
+words plus CJK characters and bigrams) and splitting long text into windows."""
+from __future__ import annotations
+
+import re
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*|[\u3400-\u9fff\uf900-\ufaff]+")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+STOPWORDS = frozenset(
+    "a an the of in on at to for from by with and or is are was were be been this that these "
+    "those it its as what which who whom how why when where does do did than then into over "
+    "under about between per vs via can could should would will shall may might not no".split()
+)
+
+
+def stem(word: str) -> str:
+    """A light plural stemmer: figures -> figure, batteries -> battery, classes -> class."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def tokenize(text: str, stopwords: bool = True) -> list[str]:
+    """Lower-cased, lightly stemmed Latin/number tokens, and for CJK runs every character
+    plus every bigram.
+
+    >>> tokenize("The GRPO losses (3) 提升效率")
+    ['grpo', 'loss', '3', '提', '升', '效', '率', '提升', '升效', '效率']
+    """
+    out: list[str] = []
+    for tok in _TOKEN.findall(text.lower()):
+        if _CJK.match(tok):
+            out.extend(tok)
+            out.extend(tok[i : i + 2] for i in range(len(tok) - 1))
+        elif not (stopwords and tok in STOPWORDS):
+            out.append(stem(tok))
+    return out
+
+
+def windows(text: str, size: int = 800, overlap: int = 100) -> list[str]:
+    """Split text into overlapping character windows so encoders never silently truncate."""
+    text = " ".join(text.split())
+    if len(text) <= size:
+        return [text]
+    step = size - overlap
+    return [text[i : i + size] for i in range(0, len(text) - overlap, step)]

@@ -1,0 +1,245 @@
+"""PdfParser on the repo's generated sample documents: golden summary, chunk kinds,
+reading order, OCR of the scanned twin and bad inputs."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from parsers import ParseError, PdfParser, make_parser, parser_from_dict
+from parsers.samples import make_sample_pdf, make_scanned_pdf, make_two_column_pdf
+
+GOLDEN = Path(__file__).parent / "golden" / "sample_pdf.json"
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Path:
+    return make_sample_pdf(tmp_path_factory.mktemp("sample") / "solar.pdf")
+
+
+@pytest.fixture(scope="module")
+def doc(sample):
+    return PdfParser(ocr="off").parse(sample)
+
+
+def summary(doc) -> list[dict]:
+    return [{"modality": c.modality, "page": c.page, "section": c.section, "text": c.text[:60],
+             "bbox": [round(v) for v in c.bbox]} for c in doc.chunks]
+
+
+def test_golden_summary(doc):
+    got = summary(doc)
+    if os.environ.get("UNIRAG_UPDATE_GOLDEN") == "1":
+        rows = ",\n".join(json.dumps(row, ensure_ascii=False) for row in got)
+        GOLDEN.write_text(f"[\n{rows}\n]\n")  # one chunk a line: readable diffs
+    expected = json.loads(GOLDEN.read_text())
+    assert got == expected, "parser output changed; rerun with UNIRAG_UPDATE_GOLDEN=1 if intended"
+
+
+def test_document_fields(doc, sample):
+    assert doc.doc_id == "solar" and doc.n_pages == 3
+    assert doc.sha256 == doc.file_sha256(sample)
+    assert doc.title == "Solar Battery Field Study"
+    assert doc.warnings == ()
+    assert [c.order for c in doc.chunks] == sorted(c.order for c in doc.chunks)
+    assert len({c.order for c in doc.chunks}) == len(doc.chunks)
+    assert PdfParser().parse(sample, doc_id="custom").doc_id == "custom"
+
+
+def test_one_page_chunk_per_page(doc):
+    pages = [c for c in doc.chunks if c.modality == "page"]
+    assert [c.page for c in pages] == [1, 2, 3]
+    assert all(c.bbox == (0, 0, 595, 842) and c.image is None for c in pages)
+    assert "Solar Battery Field Study" in pages[0].text
+
+
+def test_every_kind_present_with_crops(doc):
+    kinds = {c.modality for c in doc.chunks}
+    assert kinds == {"text", "figure", "table", "formula", "page"}
+    for c in doc.chunks:
+        assert c.page >= 1 and c.bbox is not None
+        if c.modality in ("figure", "table", "formula"):
+            assert c.image is not None and c.image.startswith(PNG)
+
+
+def test_figures_have_captions_and_inner_text(doc):
+    figs = [c for c in doc.chunks if c.modality == "figure"]
+    assert [c.caption.split(":")[0] for c in figs] == ["Figure 1", "Figure 2"]
+    vector = figs[0]
+    assert vector.page == 2 and vector.text.startswith("Figure 1: Mean daily energy")
+    for label in ("36.2 kWh", "Brookfield", "kWh per day"):  # only inside the vector chart
+        assert label in vector.text
+    assert figs[1].page == 3  # raster chart
+    texts = {c.id: c for c in doc.chunks if c.modality == "text"}
+    assert vector.links and all(i in texts for i in vector.links)
+    assert any("Figure 1 compares" in texts[i].text for i in vector.links)
+
+
+def test_table_markdown_holds_numbers(doc):
+    (table,) = [c for c in doc.chunks if c.modality == "table"]
+    assert table.page == 2 and table.caption.startswith("Table 1:")
+    assert table.text.startswith("Table 1:")
+    assert "| Corran | 31.7 | 377 | 98.3 |" in table.text
+    assert table.meta == {"rows": 4, "cols": 4}
+    prose = " ".join(c.text for c in doc.chunks if c.modality == "text")
+    assert "98.3" not in prose and "Table 1: Peak" not in prose  # no duplication
+
+
+def test_formula_with_equation_number(doc):
+    (formula,) = [c for c in doc.chunks if c.modality == "formula"]
+    assert formula.page == 1 and formula.text.endswith("(1)")
+    assert "0.012" in formula.text and formula.meta["number"] == "1"
+    prose = " ".join(c.text for c in doc.chunks if c.modality == "text")
+    assert "0.012" not in prose
+
+
+def test_sections_from_headings(doc):
+    sections = {c.section for c in doc.chunks if c.modality == "text"}
+    assert "2 Method > 2.1 Sites and Equipment" in sections
+    assert "3 Results > 3.1 Battery Temperatures" in sections
+    assert "4 Conclusion" in sections
+    table = next(c for c in doc.chunks if c.modality == "table")
+    assert table.section == "3 Results > 3.1 Battery Temperatures"
+    for c in doc.chunks:
+        if c.modality == "text":
+            assert len(c.text) <= 1500
+
+
+def test_two_column_reading_order(tmp_path):
+    doc = PdfParser().parse(make_two_column_pdf(tmp_path / "two.pdf"))
+    text = "\n".join(c.text for c in doc.chunks if c.modality == "text")
+    marks = [text.index(m) for m in ("Two Column Layout Test", "Left one", "Left two", "Right one", "Right two")]
+    assert marks == sorted(marks)
+
+
+def test_running_headers_and_page_numbers_dropped(tmp_path):
+    pdf = pymupdf.open()
+    for i in range(4):
+        page = pdf.new_page()
+        page.insert_text((72, 40), "ACME Quarterly Review", fontsize=9)
+        page.insert_text((300, 820), str(i + 1), fontsize=9)
+        page.insert_textbox(pymupdf.Rect(72, 100, 520, 400), f"Body text of page {i + 1}. " * 20, fontsize=10)
+    pdf.save(tmp_path / "headers.pdf")
+    doc = PdfParser().parse(tmp_path / "headers.pdf")
+    texts = [c.text for c in doc.chunks if c.modality == "text"]
+    assert len(texts) == 4 and not any("ACME" in t for t in texts)
+    assert all(not t.strip().endswith(("1", "2", "3", "4")) or "page" in t for t in texts)
+    assert all("ACME" in c.text for c in doc.chunks if c.modality == "page")
+
+
+def test_scanned_twin_is_ocred(sample, tmp_path):
+    if shutil.which("tesseract") is None:
+        pytest.skip("tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-chi-sim)")
+    scanned = make_scanned_pdf(sample, tmp_path / "scanned.pdf")
+    doc = PdfParser(ocr_languages="eng").parse(scanned)
+    pages = [c for c in doc.chunks if c.modality == "page"]
+    assert len(pages) == 3 and doc.warnings == ()
+    assert "Solar Battery Field Study" in pages[0].text
+    assert "ventilation louvres" in pages[2].text
+    assert any(c.modality == "text" and c.page == 2 and "Brookfield" in c.text for c in doc.chunks)
+
+
+def test_scanned_without_ocr_warns(sample, tmp_path):
+    scanned = make_scanned_pdf(sample, tmp_path / "scanned.pdf")
+    doc = PdfParser(ocr="off").parse(scanned)
+    assert [c.modality for c in doc.chunks] == ["page", "page", "page"]
+    assert len(doc.warnings) == 3 and "OCR is off" in doc.warnings[0]
+
+
+def test_missing_tesseract_is_a_warning(sample, tmp_path, monkeypatch):
+    from parsers.ocr import OcrUnavailable, PageOcr
+
+    def fail(self, page):
+        raise OcrUnavailable("OCR failed (tesseract not found)")
+
+    monkeypatch.setattr(PageOcr, "textpage", fail)
+    doc = PdfParser().parse(make_scanned_pdf(sample, tmp_path / "scanned.pdf"))
+    assert [c.modality for c in doc.chunks] == ["page", "page", "page"]
+    assert any("tesseract not found" in w for w in doc.warnings)
+    assert any("3 scanned page(s)" in w for w in doc.warnings)
+
+
+def test_bad_page_is_skipped_with_warning(sample, monkeypatch):
+    from parsers.page_units import PageUnits
+
+    real = PageUnits.units
+
+    def flaky(self, page, lines, scanned):
+        if page.number == 1:
+            raise RuntimeError("boom")
+        return real(self, page, lines, scanned)
+
+    monkeypatch.setattr(PageUnits, "units", flaky)
+    doc = PdfParser().parse(sample)
+    assert any("page 2 skipped" in w and "boom" in w for w in doc.warnings)
+    assert {c.page for c in doc.chunks if c.modality != "page"} == {1, 3}
+    assert len([c for c in doc.chunks if c.modality == "page"]) == 3
+
+
+# ---- bad input ------------------------------------------------------------------------
+
+
+def _raises(path: Path, match: str, **cfg) -> ParseError:
+    with pytest.raises(ParseError, match=match) as info:
+        PdfParser(**cfg).parse(path)
+    assert str(path) in str(info.value) and info.value.path == str(path)
+    return info.value
+
+
+def test_missing_file(tmp_path):
+    _raises(tmp_path / "nope.pdf", "file not found")
+
+
+def test_zero_byte_file(tmp_path):
+    (tmp_path / "empty.pdf").write_bytes(b"")
+    _raises(tmp_path / "empty.pdf", r"empty file \(0 bytes\)")
+
+
+def test_text_file_renamed(tmp_path):
+    (tmp_path / "notes.pdf").write_text("hello, I am plain text\n")
+    err = _raises(tmp_path / "notes.pdf", "not a PDF")
+    assert "b'hello, I'" in err.reason
+
+
+def test_truncated_pdf(sample, tmp_path):
+    data = sample.read_bytes()
+    (tmp_path / "half.pdf").write_bytes(data[: len(data) // 2])
+    _raises(tmp_path / "half.pdf", "truncated or corrupt PDF")
+
+
+def test_encrypted_pdf(sample, tmp_path):
+    enc = tmp_path / "locked.pdf"
+    with pymupdf.open(sample) as src:
+        src.save(enc, encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="x", owner_pw="y")
+    _raises(enc, "encrypted PDF; pass a password")
+    _raises(enc, "password is wrong", password="nope")
+    doc = PdfParser(password="x").parse(enc)
+    assert doc.n_pages == 3 and any(c.modality == "table" for c in doc.chunks)
+
+
+def test_too_many_pages(sample):
+    _raises(sample, r"too many pages \(3 > max_pages=2\)", max_pages=2)
+
+
+# ---- config ---------------------------------------------------------------------------
+
+
+def test_config_round_trip():
+    p = PdfParser(crop_dpi=90, ocr="off", password="secret")
+    cfg = p.to_dict()
+    assert "password" not in cfg
+    assert parser_from_dict(cfg).to_dict() == cfg
+
+
+def test_bad_config_and_unknown_name():
+    with pytest.raises(ValueError, match="expected ocr in"):
+        PdfParser(ocr="sometimes")
+    with pytest.raises(ValueError, match="crop_dpi"):
+        PdfParser(crop_dpi=0)
+    with pytest.raises(ValueError, match=r"Unknown parser 'docx'.*\['pymupdf'\]"):
+        make_parser("docx")

@@ -1,0 +1,54 @@
+"""The unirag command line, including bad input in a batch."""
+import json
+
+import pytest
+
+from parsers.samples import make_sample_docs
+from pipelines.cli import main
+
+
+@pytest.fixture()
+def folder(tmp_path):
+    docs = tmp_path / "docs"
+    good = make_sample_docs(docs)
+    (docs / "empty.pdf").write_bytes(b"")
+    data = good[0].read_bytes()
+    (docs / "truncated.pdf").write_bytes(data[: len(data) // 3])
+    (docs / "notes.txt").write_text("not a pdf")
+    (docs / "fake.pdf").write_text("plain text pretending to be a PDF")
+    return docs, good
+
+
+def test_bad_files_get_one_error_line_each_and_the_rest_is_ingested(folder, tmp_path, capsys):
+    docs, good = folder
+    code = main(["ingest", str(docs), "--db", str(tmp_path / "db"), "--encoder", "hash", "-q"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    errors = [ln for ln in err.splitlines() if ln.startswith("error: ")]
+    assert len(errors) == 4
+    for name in ("empty.pdf", "truncated.pdf", "notes.txt", "fake.pdf"):
+        assert sum(name in ln for ln in errors) == 1, (name, errors)
+    assert f"ingested {len(good)} document(s)" in out and "4 failed" in out
+    # a second run ingests nothing new and loses nothing
+    code = main(["ingest", str(docs), "--db", str(tmp_path / "db"), "--encoder", "hash", "-q"])
+    out, _ = capsys.readouterr()
+    assert code == 1 and f"{len(good)} unchanged" in out
+
+
+def test_query_prints_answer_and_citations(folder, tmp_path, capsys):
+    docs, good = folder
+    db = str(tmp_path / "db")
+    main(["ingest", *map(str, good), "--db", db, "--encoder", "hash", "-q"])
+    capsys.readouterr()
+    assert main(["query", "table", "--db", db, "--encoder", "hash", "--json", "--modality", "table"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["citations"] and all(c["modality"] == "table" for c in result["citations"])
+
+
+def test_clear_errors_for_missing_query_and_encoder_mismatch(folder, tmp_path, capsys):
+    docs, good = folder
+    db = str(tmp_path / "db")
+    assert main(["query", "--db", db]) == 2
+    main(["ingest", str(good[0]), "--db", db, "--encoder", "hash", "-q"])
+    assert main(["query", "x", "--db", db, "--encoder", "text"]) == 2
+    assert "built with encoder" in capsys.readouterr().err

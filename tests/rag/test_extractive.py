@@ -1,0 +1,21 @@
+from rag.generation import NOT_FOUND, make_generator
+from rag.types import Chunk, Hit
+
+
+def hit(text, modality="text", page=1, doc="d"):
+    return Hit(Chunk(doc_id=doc, modality=modality, page=page, text=text, bbox=(1, 2, 3, 4)), 1.0)
+
+
+def test_picks_the_table_row_and_cites_it():
+    hits = [hit("Intro prose about batteries."),
+            hit("Table 1: Capacity\n| site | kWh |\n|---|---|\n| Oslo | 12.5 |\n| Rome | 9.1 |", "table", 2)]
+    ans = make_generator("extractive").generate("What capacity does the Rome site have?", hits)
+    assert ans.found and "Rome | 9.1" in ans.text and ans.text.endswith("[d p.2]")
+    assert ans.citations[0].modality == "table" and ans.citations[0].bbox == (1, 2, 3, 4)
+    assert [c.page for c in ans.citations] == [2, 1]
+
+
+def test_no_evidence_no_answer():
+    gen = make_generator("extractive")
+    assert gen.generate("What is the capital of Peru?", [hit("Battery cells age.")]).text == NOT_FOUND
+    assert not gen.generate("anything", []).found
