@@ -13,6 +13,7 @@ from typing import Iterable
 
 from tqdm import tqdm
 
+from rag.context import contextualize
 from rag.encoders.base import Encoder
 from rag.store.chroma import ChromaStore
 from rag.types import Document
@@ -121,6 +122,7 @@ class Ingestor:
             report.failed.append((str(path), result.removeprefix(f"{path}: ")))
             return
         try:
+            result = contextualize(result)
             vectors = self.encoder.embed_documents(result.chunks)
             report.chunks += self.store.add(result, vectors)
         except Exception as e:

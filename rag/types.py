@@ -47,7 +47,8 @@ class Chunk:
     `text` is the text surrogate every chunk has (for visual chunks: caption, text inside
     the figure, table markdown, formula text). `image` holds a PNG crop for visual chunks.
     `bbox` is in PDF points on `page` (1-based). `order` is the reading-order position in
-    the document; `section` is the heading path ("2 Method > 2.1 Data").
+    the document; `section` is the heading path ("2 Method > 2.1 Data"). `context` is text
+    that helps find the chunk without being part of it (filled by `rag.context.contextualize`).
     """
 
     doc_id: str
@@ -60,6 +61,7 @@ class Chunk:
     caption: str = ""
     image: bytes | None = field(default=None, repr=False, compare=False)
     links: tuple[str, ...] = ()  # ids of linked chunks (caption neighbours, referring paragraphs)
+    context: str = ""  # text pulled along for search: document title, neighbouring/referring text
     meta: dict = field(default_factory=dict, compare=False)
     id: str = ""
 

@@ -16,10 +16,11 @@ def normalize(vectors: np.ndarray) -> np.ndarray:
 
 
 def chunk_text(chunk: Chunk) -> str:
-    """The text an encoder sees for a chunk: section path, caption and the text surrogate."""
-    head = f"{chunk.section}. " if chunk.section and chunk.modality == "text" else ""
-    body = chunk.text if chunk.caption and chunk.caption in chunk.text else f"{chunk.caption} {chunk.text}"
-    return (head + body).strip()
+    """The text a chunk is searched by (dense and keyword): section path, caption, the text
+    surrogate, then its context (title, neighbouring text)."""
+    body = chunk.text if not chunk.caption or chunk.caption in chunk.text else f"{chunk.caption}\n{chunk.text}"
+    head = f"{chunk.section}\n" if chunk.section and chunk.modality != "page" else ""
+    return f"{head}{body}\n{chunk.context}".strip()
 
 
 class Encoder(ABC):

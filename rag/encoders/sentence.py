@@ -41,6 +41,7 @@ class SentenceTransformerEncoder(Encoder):
         with self._lock:
             if self._st is None:
                 st = require("sentence_transformers", "text")
+                require("transformers", "text").utils.logging.disable_progress_bar()
                 path = self.model
                 if self.model in PACKAGED:
                     path = require(PACKAGED[self.model][0], "text").get_model_path()

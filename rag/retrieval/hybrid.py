@@ -8,16 +8,31 @@ from rag.store.chroma import ChromaStore, where_clause
 from rag.types import Hit, Query
 
 
-def fuse(ranked: dict[str, list[Hit]], weights: dict[str, float], rrf_k: int = 60) -> list[Hit]:
-    """Weighted reciprocal-rank fusion of several ranked lists of hits (pure function)."""
+FUSIONS = ("minmax", "rrf")
+
+
+def _contributions(hits: list[Hit], method: str, rrf_k: int) -> list[float]:
+    if method == "rrf":
+        return [1.0 / (rrf_k + rank + 1) for rank in range(len(hits))]
+    scores = [h.score for h in hits]
+    lo, hi = min(scores, default=0.0), max(scores, default=0.0)
+    return [(s - lo) / (hi - lo) if hi > lo else 1.0 for s in scores]
+
+
+def fuse(ranked: dict[str, list[Hit]], weights: dict[str, float], method: str = "minmax",
+         rrf_k: int = 60) -> list[Hit]:
+    """Fuse ranked lists of hits (pure function): `minmax` sums each list's min-max normalised
+    scores times its weight (a convex combination); `rrf` sums weight / (rrf_k + rank)."""
+    if method not in FUSIONS:
+        raise ValueError(f"fuse: expected method in {FUSIONS}, got {method!r}")
     scores: dict[str, float] = {}
     best: dict[str, Hit] = {}
     sources: dict[str, list[str]] = {}
     for name, hits in ranked.items():
         w = weights.get(name, 1.0)
-        for rank, hit in enumerate(hits):
+        for hit, part in zip(hits, _contributions(hits, method, rrf_k)):
             cid = hit.chunk.id
-            scores[cid] = scores.get(cid, 0.0) + w / (rrf_k + rank + 1)
+            scores[cid] = scores.get(cid, 0.0) + w * part
             best.setdefault(cid, hit)
             sources.setdefault(cid, []).append(name)
     order = sorted(scores, key=lambda c: -scores[c])
@@ -31,20 +46,23 @@ class HybridRetriever:
     >>> from rag.encoders import make_encoder
     >>> r = HybridRetriever(ChromaStore(path="/tmp/unirag-doctest"), make_encoder("hash"))
     >>> r.to_dict()["weights"]
-    {'dense': 1.0, 'bm25': 1.0}
+    {'dense': 1.0, 'bm25': 1.0, 'label': 0.5}
     """
 
     def __init__(self, store: ChromaStore, encoder: Encoder, depth: int = 50,
-                 weights: dict[str, float] | None = None, rrf_k: int = 60):
+                 weights: dict[str, float] | None = None, fusion: str = "minmax", rrf_k: int = 60):
         self.store = store
         self.encoder = encoder
         self.keyword = KeywordIndex(store)
         self.depth = int(depth)
-        self.weights = dict(weights or {"dense": 1.0, "bm25": 1.0})
+        self.weights = dict(weights or {"dense": 1.0, "bm25": 1.0, "label": 0.5})
+        self.fusion = fusion
         self.rrf_k = int(rrf_k)
+        if fusion not in FUSIONS:
+            raise ValueError(f"HybridRetriever: expected fusion in {FUSIONS}, got {fusion!r}")
 
     def to_dict(self) -> dict:
-        return {"depth": self.depth, "weights": self.weights, "rrf_k": self.rrf_k}
+        return {"depth": self.depth, "weights": self.weights, "fusion": self.fusion, "rrf_k": self.rrf_k}
 
     def retrieve(self, query: Query, top_k: int = 10) -> list[Hit]:
         depth = max(self.depth, top_k)
@@ -53,4 +71,6 @@ class HybridRetriever:
             ranked["dense"] = self.store.search(self.encoder.embed_query(query), depth, where_clause(query))
         if self.weights.get("bm25", 0) > 0 and query.text.strip():
             ranked["bm25"] = self.keyword.search(query, depth)
-        return fuse(ranked, self.weights, self.rrf_k)[:top_k]
+        if self.weights.get("label", 0) > 0 and query.text.strip():
+            ranked["label"] = self.keyword.labelled(query, depth)
+        return fuse(ranked, self.weights, self.fusion, self.rrf_k)[:top_k]

@@ -5,11 +5,14 @@ hold chunks the store does not have.
 """
 from __future__ import annotations
 
+import logging
 import threading
 
 import numpy as np
 
+from rag.encoders.base import chunk_text
 from rag.store.chroma import ChromaStore
+from rag.retrieval.labels import chunk_labels, query_labels
 from rag.text import tokenize
 from rag.types import Hit, Query
 
@@ -24,7 +27,8 @@ class KeywordIndex:
     def __init__(self, store: ChromaStore, k1: float = 1.2, b: float = 0.75):
         self.store = store
         self.k1, self.b = k1, b
-        self._state = None  # (count, bm25, ids, modality, doc_id, page)
+        self._state = None  # (count, bm25, ids, modality, doc_id, page, revision)
+        self._labels: dict = {}  # label -> row numbers
         self._lock = threading.Lock()
 
     def to_dict(self) -> dict:
@@ -36,14 +40,21 @@ class KeywordIndex:
             if self._state is None or self._state[0] != count or getattr(self.store, "revision", 0) != self._state[-1]:
                 import bm25s
 
+                logging.getLogger("bm25s").setLevel(logging.WARNING)
+
                 revision = getattr(self.store, "revision", 0)
-                ids, texts, metas = self.store.all_texts()
+                chunks = self.store.all_chunks()
                 bm25 = bm25s.BM25(k1=self.k1, b=self.b)
-                if ids:
-                    bm25.index([tokenize(t) or ["\x00"] for t in texts], show_progress=False)
-                self._state = (count, bm25, np.asarray(ids), np.asarray([m["modality"] for m in metas]),
-                               np.asarray([m["doc_id"] for m in metas]),
-                               np.asarray([int(m["page"]) for m in metas]), revision)
+                if chunks:
+                    bm25.index([tokenize(chunk_text(c)) or ["\x00"] for c in chunks], show_progress=False)
+                labels: dict = {}
+                for i, c in enumerate(chunks):
+                    for label in chunk_labels(c):
+                        labels.setdefault(label, []).append(i)
+                self._labels = labels
+                self._state = (count, bm25, np.asarray([c.id for c in chunks]),
+                               np.asarray([c.modality for c in chunks]), np.asarray([c.doc_id for c in chunks]),
+                               np.asarray([c.page for c in chunks]), revision)
         return self._state
 
     def search(self, query: Query, k: int) -> list[Hit]:
@@ -52,10 +63,24 @@ class KeywordIndex:
         tokens = [t for t in tokenize(query.text) if t in bm25.vocab_dict] if len(ids) else []
         if not tokens:
             return []
-        scores = np.asarray(bm25.get_scores(tokens), dtype=np.float32)
+        return self._top(np.asarray(bm25.get_scores(tokens), dtype=np.float32), query, k, "bm25")
+
+    def labelled(self, query: Query, k: int) -> list[Hit]:
+        """Chunks carrying a label the query names ("Table 3", "图2", "slide 7"), score 1 each."""
+        wanted = query_labels(query.text)
+        if not wanted:
+            return []
+        state = self._index()
+        scores = np.zeros(len(state[2]), dtype=np.float32)
+        for label in wanted:
+            scores[self._labels.get(label, [])] = 1.0
+        return self._top(scores, query, k, "label")
+
+    def _top(self, scores: np.ndarray, query: Query, k: int, source: str) -> list[Hit]:
+        _, _, ids, modality, doc_id, page, _ = self._state
         for values, allowed in ((modality, query.modalities), (doc_id, query.doc_ids), (page, query.pages)):
             if allowed:
                 scores = np.where(np.isin(values, list(allowed)), scores, 0.0)
         top = np.argsort(-scores)[:k]
         top = top[scores[top] > 0]
-        return self.store.hits([str(ids[i]) for i in top], [float(scores[i]) for i in top], "bm25")
+        return self.store.hits([str(ids[i]) for i in top], [float(scores[i]) for i in top], source)

@@ -32,7 +32,7 @@ def _meta(chunk: Chunk, doc: Document, crop: str) -> dict:
     return {
         "doc_id": chunk.doc_id, "modality": chunk.modality, "page": chunk.page,
         "bbox": json.dumps(chunk.bbox), "order": chunk.order, "section": chunk.section,
-        "caption": chunk.caption, "links": json.dumps(list(chunk.links)), "crop": crop,
+        "caption": chunk.caption, "links": json.dumps(list(chunk.links)), "context": chunk.context, "crop": crop,
         "doc_sha": doc.sha256, "doc_chunks": len(doc.chunks), "source": doc.source,
     }
 
@@ -41,7 +41,8 @@ def _chunk(cid: str, text: str, m: dict) -> Chunk:
     bbox = json.loads(m.get("bbox") or "null")
     return Chunk(doc_id=m["doc_id"], modality=m["modality"], page=int(m["page"]), text=text or "",
                  bbox=bbox, order=int(m.get("order", 0)), section=m.get("section", ""),
-                 caption=m.get("caption", ""), links=tuple(json.loads(m.get("links") or "[]")), id=cid)
+                 caption=m.get("caption", ""), links=tuple(json.loads(m.get("links") or "[]")),
+                 context=m.get("context", ""), id=cid)
 
 
 class ChromaStore:
@@ -161,16 +162,10 @@ class ChromaStore:
         return [self._hit(cid, t, m, 1.0 - d, "dense") for cid, t, m, d in
                 zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])]
 
-    def get(self, ids: list[str]) -> dict[str, Chunk]:
-        if not ids:
-            return {}
-        res = self._open().get(ids=list(ids), include=["documents", "metadatas"])
-        return {cid: _chunk(cid, t, m) for cid, t, m in zip(res["ids"], res["documents"], res["metadatas"])}
-
-    def all_texts(self) -> tuple[list[str], list[str], list[dict]]:
-        """Every chunk's id, text and metadata (to build the keyword index)."""
+    def all_chunks(self) -> list[Chunk]:
+        """Every stored chunk, without crops (to build the keyword index)."""
         res = self._open().get(include=["documents", "metadatas"])
-        return res["ids"], [t or "" for t in res["documents"]], res["metadatas"]
+        return [_chunk(cid, t, m) for cid, t, m in zip(res["ids"], res["documents"], res["metadatas"])]
 
     def _hit(self, cid: str, text: str, m: dict, score: float, source: str) -> Hit:
         crop = str(self.path / m["crop"]) if m.get("crop") else ""

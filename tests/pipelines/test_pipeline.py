@@ -20,7 +20,7 @@ def test_ingest_reports_every_document(ingested):
     pipe, paths, report = ingested
     assert report.ok and sorted(report.added) == sorted(p.stem for p in paths)
     assert report.pages >= len(paths) and report.chunks == pipe.store.count()
-    kinds = {m["modality"] for m in pipe.store.all_texts()[2]}
+    kinds = {c.modality for c in pipe.store.all_chunks()}
     assert {"text", "figure", "table", "formula", "page"} <= kinds
 
 
@@ -60,7 +60,7 @@ def test_changed_file_is_replaced_as_a_unit(tmp_path):
     report = pipe.ingest(docs[:1], progress=False)
     assert report.added == [docs[0].stem]
     assert pipe.store.docs()[docs[0].stem]["sha256"] != "" and pipe.store.count() != n1
-    assert len({m["doc_id"] for m in pipe.store.all_texts()[2]}) == 1
+    assert len({c.doc_id for c in pipe.store.all_chunks()}) == 1
 
 
 def test_config_round_trip(tmp_path):

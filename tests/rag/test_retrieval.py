@@ -43,5 +43,24 @@ def test_keyword_index_follows_store_changes(tmp_path):
 
 def test_fuse_rewards_agreement():
     a, b, c = (Chunk(doc_id="d", modality="text", page=i, text=str(i)) for i in (1, 2, 3))
-    fused = fuse({"dense": [Hit(a, 1), Hit(b, 1)], "bm25": [Hit(b, 1), Hit(c, 1)]}, {})
-    assert [h.chunk.page for h in fused] == [2, 1, 3] and fused[0].sources == ("dense", "bm25")
+    lists = {"dense": [Hit(a, 0.9), Hit(b, 0.8), Hit(c, 0.1)], "bm25": [Hit(b, 7.0), Hit(c, 2.0)]}
+    for method, order in (("rrf", [2, 3, 1]), ("minmax", [2, 1, 3])):
+        fused = fuse(lists, {}, method)
+        assert [h.chunk.page for h in fused] == order and fused[0].sources == ("dense", "bm25")
+    assert [h.chunk.page for h in fuse(lists, {"dense": 1.0, "bm25": 0.1}, "minmax")] == [1, 2, 3]
+
+
+def test_named_labels_find_their_chunk(tmp_path):
+    from rag.retrieval.labels import chunk_labels, query_labels
+
+    enc = make_encoder("hash", dim=64)
+    chunks = [Chunk(doc_id="d", modality="table", page=5, text="TABLE III. Latency\n| a | b |\n| 1 | 2 |"),
+              Chunk(doc_id="d", modality="table", page=2, text="Table 1: Latency\n| a | b |\n| 3 | 4 |"),
+              Chunk(doc_id="d", modality="formula", page=3, text="E = m c^2    (7)")]
+    assert chunk_labels(chunks[0]) == {("table", "3")} and chunk_labels(chunks[2]) == {("formula", "7")}
+    assert query_labels("图3.3 and 表5-1, eq. (2)") == {("figure", "3.3"), ("table", "5.1"), ("formula", "2")}
+    store = ChromaStore(path=tmp_path)
+    store.add(Document(doc_id="d", source="d.pdf", sha256="x", n_pages=5, chunks=chunks), enc.embed_documents(chunks))
+    r = HybridRetriever(store, enc)
+    assert r.retrieve(Query(text="latency in Table III"), 1)[0].chunk.page == 5
+    assert r.retrieve(Query(text="what does Equation (7) say"), 1)[0].chunk.modality == "formula"
