@@ -13,10 +13,20 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 def _pipeline(args):
-    from pipelines.pipeline import Pipeline
+    """A pipeline on --db; the encoder is --encoder, else the one the store was built with."""
+    from pipelines.pipeline import DEFAULT_ENCODER, ENCODER_PRESETS, Pipeline
+    from rag.store import ChromaStore
 
-    return Pipeline(db=args.db, chroma_url=args.chroma_url, encoder={"name": args.encoder},
-                    workers=getattr(args, "workers", None))
+    if args.encoder is None:
+        encoder = ChromaStore(path=args.db, url=args.chroma_url).recorded_encoder() or DEFAULT_ENCODER
+    elif args.encoder in ENCODER_PRESETS:
+        encoder = ENCODER_PRESETS[args.encoder]
+    elif args.encoder.lstrip().startswith("{"):
+        encoder = json.loads(args.encoder)
+    else:
+        raise ValueError(f"--encoder: expected one of {sorted(ENCODER_PRESETS)} or a JSON config, "
+                         f"got {args.encoder!r}")
+    return Pipeline(db=args.db, chroma_url=args.chroma_url, encoder=encoder, workers=getattr(args, "workers", None))
 
 
 def print_answer(answer, out=sys.stdout) -> None:
@@ -91,7 +101,9 @@ def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", default=".unirag", help="store folder (default: .unirag)")
     common.add_argument("--chroma-url", default=None, help="use a Chroma server, e.g. http://127.0.0.1:8000")
-    common.add_argument("--encoder", default="text", help="encoder backend: text (default), e5, hash")
+    common.add_argument("--encoder", default=None,
+                        help="default (MiniLM text + visual channel), text, e5, hash, or a JSON config; "
+                             "default: what the store was built with")
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     sub = ap.add_subparsers(dest="command", required=True)
 

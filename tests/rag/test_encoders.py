@@ -1,7 +1,8 @@
+import numpy as np
 import pytest
 
 from rag.encoders import make_encoder
-from rag.testing import EncoderContract
+from rag.testing import EncoderContract, sample_chunks
 from rag.types import Query
 
 
@@ -31,10 +32,64 @@ class TestE5Encoder(EncoderContract):
 
 
 def test_unknown_encoder_lists_valid_names():
-    with pytest.raises(ValueError, match=r"expected one of \['e5', 'hash', 'text'\]"):
+    with pytest.raises(ValueError, match=r"expected one of \['composite', 'e5', 'hash', 'pixels', 'text'\]"):
         make_encoder("nope")
 
 
 def test_dotted_path_fallback():
     enc = make_encoder("rag.encoders.hashing.HashEncoder", dim=8)
     assert enc.dim == 8
+
+
+class TestCompositeEncoder(EncoderContract):
+    def encoder(self):
+        return make_encoder("composite", parts=[{"encoder": {"name": "hash", "dim": 64}},
+                                                {"encoder": {"name": "pixels"}, "text_query": 0.0}])
+
+    def test_document_shapes_and_norms(self):  # parts are unit length each, side by side
+        enc = self.encoder()
+        vecs = enc.embed_documents(sample_chunks())
+        assert vecs.shape == (4, enc.dim) and np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
+
+
+def _png(colour, size=(120, 80), bar=None):
+    import io
+
+    from PIL import Image, ImageDraw
+
+    im = Image.new("RGB", size, "white")
+    d = ImageDraw.Draw(im)
+    d.rectangle(bar or (10, 10, 60, 70), fill=colour)
+    buf = io.BytesIO()
+    im.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_pixels_match_a_recropped_image_and_ignore_text():
+    from rag.types import Chunk
+
+    enc = make_encoder("pixels")
+    red = Chunk(doc_id="d", modality="figure", page=1, text="", image=_png("red"))
+    blue = Chunk(doc_id="d", modality="figure", page=2, text="", image=_png("blue", bar=(50, 5, 110, 40)))
+    text = Chunk(doc_id="d", modality="text", page=3, text="red bars")
+    docs = enc.embed_documents([red, blue, text])
+    assert not docs[2].any()
+    q = enc.embed_query(Query(image=_png("red", size=(200, 150))))  # same drawing, more margin
+    assert int((docs @ q).argmax()) == 0 and (docs @ q)[0] > 0.95
+    assert not enc.embed_query(Query(text="red")).any()
+    with pytest.raises(ValueError, match="cannot decode"):
+        enc.embed_query(Query(image=b"not an image"))
+
+
+def test_composite_scores_are_weighted_sums_of_parts():
+    import numpy as np
+    from rag.types import Chunk
+
+    enc = make_encoder("composite", parts=[{"encoder": {"name": "hash", "dim": 32}, "image_query": 0.5},
+                                           {"encoder": {"name": "pixels"}, "text_query": 0.0, "image_query": 1.0}])
+    chunk = Chunk(doc_id="d", modality="figure", page=1, text="red chart", image=_png("red"))
+    doc = enc.embed_documents([chunk])[0]
+    text_only = enc.embed_query(Query(text="red chart"))
+    assert np.isclose(doc @ text_only, 1.0, atol=1e-5)  # text query: text similarity only
+    both = enc.embed_query(Query(text="red chart", image=_png("red")))
+    assert np.isclose(doc @ both, 0.5 + 1.0, atol=1e-3)

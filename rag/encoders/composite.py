@@ -1,0 +1,54 @@
+"""One vector per chunk made of weighted sub-embeddings (e.g. a text model ⊕ a visual
+channel), so one collection and one similarity serve several encoders.
+
+Document vectors are the unit-length parts side by side; a query's parts are scaled by
+weights chosen by the query's kind (text only, or with an image), so the store's inner
+product is the weighted sum of the parts' similarities.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from rag.encoders.base import Encoder
+from rag.types import Chunk, Query
+
+
+class CompositeEncoder(Encoder):
+    """Parts are {"encoder": config, "text_query": weight, "image_query": weight}.
+
+    >>> enc = CompositeEncoder([{"encoder": {"name": "hash", "dim": 8}},
+    ...                         {"encoder": {"name": "pixels"}, "text_query": 0.0, "image_query": 1.0}])
+    >>> enc.dim, enc.embed_query(Query(text="solar")).shape
+    (280, (280,))
+    """
+
+    name = "composite"
+
+    def __init__(self, parts: list[dict]):
+        from rag.encoders import encoder_from_dict
+
+        if not parts:
+            raise ValueError("CompositeEncoder: expected at least one part, got none")
+        self.parts = [{"encoder": dict(p["encoder"]), "text_query": float(p.get("text_query", 1.0)),
+                       "image_query": float(p.get("image_query", 1.0))} for p in parts]
+        self._encoders = [encoder_from_dict(p["encoder"]) for p in self.parts]
+
+    @property
+    def dim(self) -> int:
+        return sum(e.dim for e in self._encoders)
+
+    def embed_documents(self, chunks: Sequence[Chunk]) -> np.ndarray:
+        return np.concatenate([e.embed_documents(chunks) for e in self._encoders], axis=1)
+
+    def embed_query(self, query: Query) -> np.ndarray:
+        vecs = []
+        for part, enc in zip(self.parts, self._encoders):
+            w = part["image_query"] if query.image else part["text_query"]
+            usable = w > 0 and (query.text.strip() or enc.name == "pixels")
+            vecs.append(w * enc.embed_query(query) if usable else np.zeros(enc.dim, np.float32))
+        return np.concatenate(vecs).astype(np.float32)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "parts": [dict(p) for p in self.parts]}
