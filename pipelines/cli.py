@@ -115,7 +115,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("query", parents=[common], help="answer a question with citations")
     p.add_argument("text", nargs="?", default="")
     p.add_argument("--image", help="query image (PNG/JPEG), alone or with text")
-    p.add_argument("-k", type=int, default=5, help="evidence chunks to use (default 5)")
+    p.add_argument("-k", type=int, default=10, help="chunks to retrieve as evidence (default 10)")
     p.add_argument("--modality", action="append", help="only these chunk kinds (repeatable)")
     p.add_argument("--doc", action="append", help="only these document ids (repeatable)")
     p.add_argument("--json", action="store_true", help="print JSON")

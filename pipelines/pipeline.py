@@ -80,7 +80,7 @@ class Pipeline:
                           doc_ids=query.doc_ids, pages=query.pages)
         return self.retriever.retrieve(query, top_k)
 
-    def query(self, text: str = "", image: bytes | str | Path | None = None, top_k: int = 5,
+    def query(self, text: str = "", image: bytes | str | Path | None = None, top_k: int = 10,
               modalities: Iterable[str] = (), doc_ids: Iterable[str] = ()) -> Answer:
         """Answer a question (text, image or both) with citations to document, page and region."""
         if isinstance(image, (str, Path)):

@@ -2,6 +2,7 @@
 words plus CJK characters and bigrams) and splitting long text into windows."""
 from __future__ import annotations
 
+import functools
 import re
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*|[\u3400-\u9fff\uf900-\ufaff]+")
@@ -13,17 +14,15 @@ STOPWORDS = frozenset(
 )
 
 
+import snowballstemmer
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@functools.lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """A light plural stemmer: figures -> figure, batteries -> battery, classes -> class."""
-    if len(word) <= 3 or not word.isalpha():
-        return word
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith(("sses", "xes", "ches", "shes")):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
+    """Snowball (Porter 2) stem of a Latin word: delivered -> deliv, batteries -> batteri."""
+    return _STEMMER.stemWord(word) if word.isalpha() and len(word) > 3 else word
 
 
 def tokenize(text: str, stopwords: bool = True) -> list[str]:
@@ -32,6 +31,8 @@ def tokenize(text: str, stopwords: bool = True) -> list[str]:
 
     >>> tokenize("The GRPO losses (3) 提升效率")
     ['grpo', 'loss', '3', '提', '升', '效', '率', '提升', '升效', '效率']
+    >>> tokenize("delivered deliver")
+    ['deliv', 'deliv']
     """
     out: list[str] = []
     for tok in _TOKEN.findall(text.lower()):

@@ -33,6 +33,12 @@ def _units(hit: Hit) -> list[tuple[str, str]]:
     return [(p.strip(), p.strip()) for p in parts if len(p.strip()) > 3]
 
 
+def _prefer_elements(hits: list[Hit]) -> list[Hit]:
+    """Drop whole-page hits whose page also has a more precise hit (a block, figure, table)."""
+    precise = {(h.chunk.doc_id, h.chunk.page) for h in hits if h.chunk.modality != "page"}
+    return [h for h in hits if h.chunk.modality != "page" or (h.chunk.doc_id, h.chunk.page) not in precise]
+
+
 class ExtractiveAnswerer:
     """Answers with the best-matching span of the top hits, or says nothing was found.
 
@@ -56,7 +62,7 @@ class ExtractiveAnswerer:
                 "min_coverage": self.min_coverage, "max_chars": self.max_chars}
 
     def generate(self, question: str, hits: Sequence[Hit]) -> Answer:
-        hits = list(hits)[: self.max_hits]
+        hits = _prefer_elements(list(hits))[: self.max_hits]
         q = set(tokenize(question))
         cands = [(rank, hit, shown, set(tokenize(matched))) for rank, hit in enumerate(hits)
                  for shown, matched in _units(hit)]
