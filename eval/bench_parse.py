@@ -22,6 +22,7 @@ import os
 import resource
 import sys
 import time
+import warnings
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -67,8 +68,10 @@ def bench_llama(files: list[Path]) -> dict | None:
         return None
     reader = PyMuPDFReader()
     start, pages = time.perf_counter(), 0
-    for path in files:
-        pages += len(reader.load_data(file_path=path))
+    with warnings.catch_warnings():  # it imports the deprecated `fitz` name on first use
+        warnings.simplefilter("ignore", FutureWarning)
+        for path in files:
+            pages += len(reader.load_data(file_path=path))
     return _speed(pages, time.perf_counter() - start)
 
 

@@ -58,18 +58,19 @@ def cluster(boxes: list[BBox], tol: float) -> list[tuple[BBox, int]]:
 class FigureFinder:
     """Finds figure regions on one page and the text lines that belong to them.
 
-    `find(page, lines)` returns (bbox, lines inside) pairs; raster images covering most of
-    the page (scans, slide backgrounds) are ignored.
+    `find(page, lines, bboxlog)` returns (bbox, lines inside) pairs; `bboxlog` is the page's
+    `get_bboxlog()`. Raster images covering most of the page (scans, slide backgrounds)
+    are ignored.
     """
 
     def __init__(self, max_page_share: float = 0.85) -> None:
         self.max_page_share = max_page_share
 
-    def find(self, page: pymupdf.Page, lines: list[Line]) -> list[tuple[BBox, list[Line]]]:
+    def find(self, page: pymupdf.Page, lines: list[Line], bboxlog: list) -> list[tuple[BBox, list[Line]]]:
         page_box = tuple(page.rect)
         page_area = _area(page_box)
         regions = [b for b in self._raster(page, page_box) if _area(b) < self.max_page_share * page_area]
-        regions += self._vector(page, page_area)
+        regions += self._vector(bboxlog, page_area)
         merged = [b for b, _ in cluster(regions, 3.0)]
         out = []
         for box in merged:
@@ -89,9 +90,9 @@ class FigureFinder:
                 out.append(tuple(r))
         return out
 
-    def _vector(self, page: pymupdf.Page, page_area: float) -> list[BBox]:
+    def _vector(self, bboxlog: list, page_area: float) -> list[BBox]:
         paths = []
-        for kind, rect in page.get_bboxlog():
+        for kind, rect in bboxlog:
             if kind not in ("fill-path", "stroke-path"):
                 continue
             if _area(rect) > 0.5 * page_area:  # backgrounds, page frames

@@ -10,17 +10,22 @@ from parsers.formulas import FormulaFinder, text_columns
 from parsers.layout import HeadingDetector, Unit, group_blocks, join_lines, reading_order, split_block, union
 from parsers.lines import Line
 from parsers.tables import TableFinder
+from parsers.timing import StageTimer
 
 MAX_BLOCK_CHARS = 1200
 MAX_CROP_PX = 1000  # longest side of a crop, in pixels
 
 
 class PageUnits:
-    """`units(page, lines, scanned)` -> units in reading order, crops rendered at `crop_dpi`."""
+    """`units(page, lines, scanned)` -> units in reading order, crops rendered at `crop_dpi`.
 
-    def __init__(self, headings: HeadingDetector, crop_dpi: int = 110) -> None:
+    Time spent per stage is added to `timer` (a `StageTimer`).
+    """
+
+    def __init__(self, headings: HeadingDetector, crop_dpi: int = 110, timer: StageTimer | None = None) -> None:
         self.headings = headings
         self.crop_dpi = crop_dpi
+        self.timer = timer or StageTimer()
         self.tables = TableFinder()
         self.figures = FigureFinder()
 
@@ -31,32 +36,36 @@ class PageUnits:
         taken: set[int] = set()  # indexes of captions attached to a region
         units: list[Unit] = []
         if not scanned:
-            units += self._tables(page, lines, captions, used, taken)
-            units += self._figures(page, lines, captions, cap_ids, used, taken, units)
+            bboxlog = page.get_bboxlog()  # shared by the table and figure finders
+            with self.timer("tables"):
+                units += self._tables(page, lines, captions, used, taken, bboxlog)
+            with self.timer("figures"):
+                units += self._figures(page, lines, captions, cap_ids, used, taken, units, bboxlog)
         for i in taken:
             used.update(id(ln) for ln in captions[i].lines)
         rest = [ln for ln in lines if id(ln) not in used]
-        for f in FormulaFinder(text_columns(rest, page.rect.width)).find(rest):
-            used.update(id(ln) for ln in f.lines)
-            units.append(Unit("formula", f.bbox, f.text, payload={"number": f.number,
-                                                                   "image": self._crop(page, f.bbox)}))
-        units += self._text_units([ln for ln in lines if id(ln) not in used])
-        return reading_order(units, page.rect.width)
+        with self.timer("formulas"):
+            for f in FormulaFinder(text_columns(rest, page.rect.width)).find(rest):
+                used.update(id(ln) for ln in f.lines)
+                units.append(Unit("formula", f.bbox, f.text, payload={"number": f.number}))
+        with self.timer("crops"):
+            self._add_crops(page, units)
+        with self.timer("layout"):
+            units += self._text_units([ln for ln in lines if id(ln) not in used])
+            return reading_order(units, page.rect.width)
 
-    def _tables(self, page, lines, captions, used, taken) -> list[Unit]:
-        page_text = " ".join(ln.text for ln in lines)
+    def _tables(self, page, lines, captions, used, taken, bboxlog) -> list[Unit]:
         out = []
-        for t in self.tables.find(page, page_text, captions, taken):
+        for t in self.tables.find(page, captions, taken, bboxlog):
             used.update(id(ln) for ln in lines if overlap_share(ln.bbox, t.bbox) > 0.5)
             text = f"{t.caption}\n{t.markdown}" if t.caption else t.markdown
-            out.append(Unit("table", t.bbox, text, payload={"caption": t.caption, "rows": t.rows, "cols": t.cols,
-                                                            "image": self._crop(page, t.bbox)}))
+            out.append(Unit("table", t.bbox, text, payload={"caption": t.caption, "rows": t.rows, "cols": t.cols}))
         return out
 
-    def _figures(self, page, lines, captions, cap_ids, used, taken, tables) -> list[Unit]:
+    def _figures(self, page, lines, captions, cap_ids, used, taken, tables, bboxlog) -> list[Unit]:
         free = [ln for ln in lines if id(ln) not in used and id(ln) not in cap_ids]
         out = []
-        for box, inside in self.figures.find(page, free):
+        for box, inside in self.figures.find(page, free, bboxlog):
             if any(overlap_share(box, t.bbox) > 0.5 or overlap_share(t.bbox, box) > 0.5 for t in tables):
                 continue
             cap = nearest_caption(box, captions, "figure", taken)
@@ -64,7 +73,7 @@ class PageUnits:
             caption = cap.text if cap else ""
             inner = " ".join(ln.text for ln in sorted(inside, key=lambda ln: (round(ln.yc), ln.bbox[0])))
             text = "\n".join(t for t in (caption, inner) if t)
-            out.append(Unit("figure", box, text, payload={"caption": caption, "image": self._crop(page, box)}))
+            out.append(Unit("figure", box, text, payload={"caption": caption}))
         return out
 
     def _text_units(self, lines: list[Line]) -> list[Unit]:
@@ -79,9 +88,15 @@ class PageUnits:
                 out.append(Unit("text", union(ln.bbox for ln in piece), join_lines([ln.text for ln in piece])))
         return out
 
-    def _crop(self, page: pymupdf.Page, bbox) -> bytes:
-        clip = pymupdf.Rect(bbox) + (-2, -2, 2, 2)
-        clip &= page.rect
-        dpi = min(self.crop_dpi, int(MAX_CROP_PX * 72 / max(clip.width, clip.height, 1)))
-        return page.get_pixmap(clip=clip, dpi=max(dpi, 36)).tobytes("png")
-
+    def _add_crops(self, page: pymupdf.Page, units: list[Unit]) -> None:
+        """PNG crops of the table/figure/formula units, from one display list of the page."""
+        display = page.get_displaylist() if units else None  # interpret the page once
+        for u in units:
+            clip = (pymupdf.Rect(u.bbox) + (-2, -2, 2, 2)) & page.rect
+            dpi = max(min(self.crop_dpi, int(MAX_CROP_PX * 72 / max(clip.width, clip.height, 1))), 36)
+            if clip.is_empty:
+                pix = page.get_pixmap(clip=clip, dpi=dpi)
+            else:
+                pix = display.get_pixmap(matrix=pymupdf.Matrix(dpi / 72, dpi / 72), clip=clip)
+                pix.set_dpi(dpi, dpi)  # same PNG bytes as page.get_pixmap(dpi=dpi)
+            u.payload["image"] = pix.tobytes("png")

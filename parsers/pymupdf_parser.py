@@ -24,6 +24,7 @@ from parsers.layout import HeadingDetector, Unit, body_size, group_blocks, readi
 from parsers.lines import Line, RepeatFilter, extract_lines
 from parsers.ocr import OcrUnavailable, PageOcr, looks_scanned
 from parsers.page_units import PageUnits
+from parsers.timing import StageTimer
 
 log = logging.getLogger(__name__)
 OCR_MODES = ("auto", "off", "force")
@@ -40,31 +41,38 @@ class PdfParser:
     """Parses a PDF into a `Document` of text/figure/table/formula/page chunks.
 
     `ocr`: "auto" OCRs pages without a text layer, "off" never, "force" every page.
+    `ocr_languages`: Tesseract languages; the first is tried alone, the rest only on pages
+    it reads with low confidence. `ocr_jobs`: Tesseract processes run at once.
     Constructing is cheap; nothing is loaded until `parse`.
     """
 
     def __init__(self, crop_dpi: int = 110, ocr: str = "auto", ocr_languages: str = "eng+chi_sim",
-                 ocr_dpi: int = 150, max_pages: int = 2000, password: str | None = None) -> None:
+                 ocr_dpi: int = 150, ocr_jobs: int = 2, max_pages: int = 2000,
+                 password: str | None = None) -> None:
         if ocr not in OCR_MODES:
             raise ValueError(f"PdfParser: expected ocr in {OCR_MODES}, got {ocr!r}")
-        for name, value in (("crop_dpi", crop_dpi), ("ocr_dpi", ocr_dpi), ("max_pages", max_pages)):
+        for name, value in (("crop_dpi", crop_dpi), ("ocr_dpi", ocr_dpi), ("ocr_jobs", ocr_jobs),
+                            ("max_pages", max_pages)):
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"PdfParser: expected {name} as an int >= 1, got {value!r}")
         self.crop_dpi, self.ocr, self.ocr_languages = crop_dpi, ocr, ocr_languages
-        self.ocr_dpi, self.max_pages, self.password = ocr_dpi, max_pages, password
+        self.ocr_dpi, self.ocr_jobs, self.max_pages, self.password = ocr_dpi, ocr_jobs, max_pages, password
 
     def to_dict(self) -> dict:
         """Config as a plain dict (the password is never written out)."""
         return {"name": "pymupdf", "crop_dpi": self.crop_dpi, "ocr": self.ocr,
-                "ocr_languages": self.ocr_languages, "ocr_dpi": self.ocr_dpi, "max_pages": self.max_pages}
+                "ocr_languages": self.ocr_languages, "ocr_dpi": self.ocr_dpi, "ocr_jobs": self.ocr_jobs,
+                "max_pages": self.max_pages}
 
-    def parse(self, path: str | Path, doc_id: str | None = None) -> Document:
+    def parse(self, path: str | Path, doc_id: str | None = None, timer: StageTimer | None = None) -> Document:
+        """Parse one PDF; pass a `StageTimer` to get the seconds spent per stage."""
         path = Path(path)
+        timer = timer or StageTimer()
         pdf = self._open(path)
         warnings: list[str] = []
         try:
-            pages = self._read_pages(pdf, path, warnings)
-            chunks = self._build(pdf, path, doc_id or path.stem, pages, warnings)
+            pages = self._read_pages(pdf, path, warnings, timer)
+            chunks = self._build(pdf, path, doc_id or path.stem, pages, warnings, timer)
             title = _title(pages)
         finally:
             pdf.close()
@@ -106,12 +114,14 @@ class PdfParser:
             raise ParseError(path, f"too many pages ({n} > max_pages={self.max_pages})")
         return pdf
 
-    def _read_pages(self, pdf: pymupdf.Document, path: Path, warnings: list[str]) -> list[_PageText]:
+    def _read_pages(self, pdf: pymupdf.Document, path: Path, warnings: list[str],
+                    timer: StageTimer) -> list[_PageText]:
         """Lines of every page; OCR for pages without a text layer (per `ocr`)."""
-        ocr, ocr_failed, out = PageOcr(self.ocr_languages, self.ocr_dpi), None, []
+        out = []
         for page in pdf:
             try:
-                lines = extract_lines(page)
+                with timer("text"):
+                    lines = extract_lines(page)
             except Exception as exc:
                 warnings.append(f"{path}: page {page.number + 1}: text extraction failed ({exc})")
                 lines = []
@@ -119,25 +129,28 @@ class PdfParser:
             scanned = self.ocr == "force" or looks_scanned(page, n_chars)
             if scanned and self.ocr == "off":
                 warnings.append(f"{path}: page {page.number + 1} has no text layer and OCR is off")
-            elif scanned and ocr_failed is None:
-                try:
-                    lines = extract_lines(page, ocr.textpage(page))
-                except OcrUnavailable as exc:
-                    ocr_failed = str(exc)
-                    warnings.append(f"{path}: {exc}")
             out.append(_PageText(lines, scanned, page.rect.height))
-        if ocr_failed:
-            n = sum(p.scanned for p in out)
-            warnings.append(f"{path}: {n} scanned page(s) left without text")
+        todo = [i for i, p in enumerate(out) if p.scanned] if self.ocr != "off" else []
+        if todo:
+            try:
+                with timer("ocr"):
+                    ocred = PageOcr(self.ocr_languages, self.ocr_dpi, self.ocr_jobs).lines([pdf[i] for i in todo])
+            except OcrUnavailable as exc:
+                warnings += [f"{path}: {exc}", f"{path}: {len(todo)} scanned page(s) left without text"]
+            else:
+                for i, page in zip(todo, ocred):
+                    out[i].lines = page.lines
         return out
 
-    def _build(self, pdf, path: Path, doc_id: str, pages: list[_PageText], warnings: list[str]):
+    def _build(self, pdf, path: Path, doc_id: str, pages: list[_PageText], warnings: list[str], timer: StageTimer):
         repeat = RepeatFilter([(p.height, p.lines) for p in pages if not p.scanned])
-        assembler = PageUnits(HeadingDetector(body_size([ln for p in pages for ln in p.lines])), self.crop_dpi)
+        headings = HeadingDetector(body_size([ln for p in pages for ln in p.lines]))
+        assembler = PageUnits(headings, self.crop_dpi, timer)
         builder = ChunkBuilder(doc_id)
         for i, pt in enumerate(pages):
             page = pdf[i]
-            page_text = _page_text(pt.lines, page.rect.width)
+            with timer("layout"):
+                page_text = _page_text(pt.lines, page.rect.width)
             try:
                 lines = [ln for ln in pt.lines if not repeat.is_noise(ln, pt.height)]
                 units = assembler.units(page, lines, pt.scanned)
@@ -145,8 +158,10 @@ class PdfParser:
                 log.warning("%s: page %d skipped: %s", path, i + 1, exc)
                 warnings.append(f"{path}: page {i + 1} skipped ({type(exc).__name__}: {exc})")
                 units = []
-            builder.add_page(i + 1, units, page_text, tuple(page.rect))
-        return builder.chunks()
+            with timer("layout"):
+                builder.add_page(i + 1, units, page_text, tuple(page.rect))
+        with timer("layout"):
+            return builder.chunks()
 
 
 def _page_text(lines: list[Line], width: float) -> str:

@@ -1,4 +1,5 @@
-"""Tables via `page.find_tables()`, run only on pages likely to hold one (it is slow)."""
+"""Tables via `page.find_tables()`, run only on pages likely to hold one (it is slow):
+line-based on ruled grids, text-based inside the rules next to an unmatched caption."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,13 +20,43 @@ class FoundTable:
     caption: str = ""
 
 
-def horizontal_rules(page: pymupdf.Page) -> int:
-    """Number of thin horizontal strokes/rectangles at least 40 pt long."""
-    n = 0
-    for kind, r in page.get_bboxlog():
-        if kind in ("fill-path", "stroke-path") and r[2] - r[0] >= 40 and r[3] - r[1] <= 2:
-            n += 1
-    return n
+def horizontal_rules(bboxlog: list) -> list[BBox]:
+    """Thin horizontal strokes/rectangles at least 40 pt long in a page's `get_bboxlog()`,
+    top to bottom."""
+    return sorted((tuple(r) for kind, r in bboxlog
+                   if kind in ("fill-path", "stroke-path") and r[2] - r[0] >= 40 and r[3] - r[1] <= 2),
+                  key=lambda r: (r[1], r[0]))
+
+
+def ruled_region(caption: BBox, rules: list[BBox], page_box: BBox, reach: float = 40.0,
+                 max_gap: float = 160.0) -> BBox | None:
+    """The band between the horizontal rules of a booktabs-style table next to `caption`:
+    the first rule within `reach` below the caption (or, failing that, above it), extended
+    over rules of about the same width no more than `max_gap` apart."""
+    def same(a: BBox, b: BBox) -> bool:
+        return abs(a[0] - b[0]) < 4 and abs(a[2] - b[2]) < 4
+    def overlaps(r: BBox) -> bool:
+        return r[0] < caption[2] and caption[0] < r[2]
+    for direction in (1, -1):
+        if direction == 1:
+            near = [r for r in rules if overlaps(r) and 0 <= r[1] - caption[3] <= reach]
+            seq = [r for r in rules if r[1] >= caption[3]]
+        else:
+            near = [r for r in reversed(rules) if overlaps(r) and 0 <= caption[1] - r[3] <= reach]
+            seq = [r for r in reversed(rules) if r[3] <= caption[1]]
+        if not near:
+            continue
+        band = [near[0]]
+        for r in seq:
+            if (r[1] - band[-1][3]) * direction > max_gap:
+                break
+            if same(r, near[0]) and r not in band and (r[1] - band[-1][1]) * direction > 0:
+                band.append(r)
+        if len(band) < 2:
+            continue
+        y0, y1 = min(r[1] for r in band), max(r[3] for r in band)
+        return (max(near[0][0] - 2, page_box[0]), y0 - 2, min(near[0][2] + 2, page_box[2]), y1 + 2)
+    return None
 
 
 def rule_paths(page: pymupdf.Page) -> list[dict]:
@@ -48,8 +79,40 @@ def rule_paths(page: pymupdf.Page) -> list[dict]:
     return out
 
 
+def has_grid(paths: list[dict], need: int = 9, tol: float = 3.0) -> bool:
+    """Whether rule paths cross in at least `need` points (a 2 x 2 grid crosses in 9), the
+    least a line-based table needs; booktabs tables and lone rules do not."""
+    hs, vs = [], []
+    for p in paths:
+        for it in p["items"]:
+            if it[0] == "l":
+                (x0, y0), (x1, y1) = it[1], it[2]
+                if abs(y1 - y0) <= 1:
+                    hs.append((min(x0, x1), y0, max(x0, x1)))
+                elif abs(x1 - x0) <= 1:
+                    vs.append((x0, min(y0, y1), max(y0, y1)))
+                continue
+            r = it[1]  # a rectangle: its sides, or one stroke when it is thin
+            xs = (r.x0, r.x1) if r.width > 2 else ((r.x0 + r.x1) / 2,)
+            ys = (r.y0, r.y1) if r.height > 2 else ((r.y0 + r.y1) / 2,)
+            if r.height > 2:
+                vs += [(x, r.y0, r.y1) for x in xs]
+            if r.width > 2:
+                hs += [(r.x0, y, r.x1) for y in ys]
+    n = 0
+    for hx0, hy, hx1 in hs:
+        for vx, vy0, vy1 in vs:
+            if hx0 - tol <= vx <= hx1 + tol and vy0 - tol <= hy <= vy1 + tol:
+                n += 1
+                if n >= need:
+                    return True
+    return False
+
+
 def cell_texts(tab, words: list[tuple]) -> list[list[str | None]]:
     """Cell strings from the page's words (assigned by their centre), row by row."""
+    bx0, by0, bx1, by1 = tab.bbox
+    words = [w for w in words if bx0 <= (w[0] + w[2]) / 2 <= bx1 and by0 <= (w[1] + w[3]) / 2 <= by1]
     rows = []
     for row in tab.rows:
         texts: list[str | None] = []
@@ -65,6 +128,15 @@ def cell_texts(tab, words: list[tuple]) -> list[list[str | None]]:
     return rows
 
 
+def compact(rows: list[list[str | None]]) -> list[list[str | None]]:
+    """Rows and columns that hold some text (the text strategy leaves empty gap rows)."""
+    def full(c) -> bool:
+        return bool(c and str(c).strip())
+    rows = [r for r in rows if any(full(c) for c in r)]
+    keep = [j for j in range(len(rows[0]) if rows else 0) if any(full(r[j]) for r in rows)]
+    return [[r[j] for j in keep] for r in rows]
+
+
 def to_markdown(rows: list[list]) -> str:
     """GitHub markdown for extracted cell rows (first row as header)."""
     def cell(c) -> str:
@@ -77,47 +149,71 @@ def to_markdown(rows: list[list]) -> str:
 class TableFinder:
     """Finds tables on pages with a table caption or enough horizontal rules.
 
-    The fast line-based finder runs first; only when a table caption is left without a
-    table does the slower layout-model finder run on that page. Tables need at least 2
-    rows, 2 columns and half of their cells filled. `find` attaches captions, marking the
-    caption indexes it uses in `taken`.
+    PyMuPDF's line-based finder runs on pages whose rules can form cells (`has_grid`). A
+    table caption still without a table then gets the text-based finder, clipped to the
+    band of horizontal rules next to it (booktabs tables have no vertical rules), unless
+    that band holds a chart; this replaces PyMuPDF's layout-model finder (~1.5 s a page).
+    Tables need at least 2 rows, 2 columns and half of their cells filled (text-based
+    ones after dropping their empty rows and columns). `find` attaches
+    captions, marking the caption indexes it uses in `taken`. `bboxlog` is the page's
+    `get_bboxlog()`, shared with the figure finder.
     """
 
     def __init__(self, min_rules: int = 6, min_fill: float = 0.5) -> None:
         self.min_rules = min_rules
         self.min_fill = min_fill
 
-    def likely(self, page: pymupdf.Page, page_text: str, captions: list[Caption]) -> bool:
-        if any(c.kind == "table" for c in captions):
-            return True
-        return horizontal_rules(page) >= self.min_rules
-
-    def find(self, page: pymupdf.Page, page_text: str, captions: list[Caption],
-             taken: set[int]) -> list[FoundTable]:
-        if not self.likely(page, page_text, captions):
+    def find(self, page: pymupdf.Page, captions: list[Caption], taken: set[int],
+             bboxlog: list) -> list[FoundTable]:
+        rules = horizontal_rules(bboxlog)
+        if not any(c.kind == "table" for c in captions) and len(rules) < self.min_rules:
             return []
         paths, words = rule_paths(page), page.get_text("words")
-        out = self._collect(page.find_tables(use_layout=False, paths=paths).tables, words, captions, taken, [])
-        n_captions = sum(c.kind == "table" for c in captions)
-        if n_captions > sum(1 for t in out if t.caption):
-            out += self._collect(page.find_tables(paths=paths).tables, words, captions, taken, out, need_caption=True)
+        out: list[FoundTable] = []
+        if has_grid(paths):
+            found = page.find_tables(use_layout=False, paths=paths).tables
+            out += self._collect(found, words, captions, taken, [])
+        for i, cap in enumerate(captions):
+            if cap.kind != "table" or i in taken:
+                continue
+            band = ruled_region(cap.bbox, rules, tuple(page.rect))
+            if band is None or any(_overlaps(band, t.bbox) for t in out) or _chart(band, bboxlog):
+                continue
+            found = page.find_tables(clip=band, strategy="text", use_layout=False, paths=paths).tables
+            out += self._collect(found, words, captions, taken, out, text_grid=True)
         return out
 
-    def _collect(self, tables, words, captions, taken, have, need_caption=False) -> list[FoundTable]:
+    def _collect(self, tables, words, captions, taken, have, text_grid=False) -> list[FoundTable]:
+        """Tables that pass the size and fill checks, with their captions. A `text_grid`
+        (text-strategy) table must have a caption; its empty gap rows/columns are dropped."""
         out: list[FoundTable] = []
         for tab in tables:
             box = tuple(tab.bbox)
-            if tab.row_count < 2 or tab.col_count < 2 or any(_overlaps(box, t.bbox) for t in have + out):
+            if any(_overlaps(box, t.bbox) for t in have + out):
                 continue
             rows = cell_texts(tab, words)
+            rows = compact(rows) if text_grid else rows
+            if len(rows) < 2 or len(rows[0]) < 2:
+                continue
             cells = [c for row in rows for c in row]
             if sum(1 for c in cells if c and str(c).strip()) < max(4, self.min_fill * len(cells)):
                 continue
             cap = nearest_caption(box, captions, "table", taken, below_first=False)
-            if need_caption and cap is None:
+            if text_grid and cap is None:
                 continue
-            out.append(FoundTable(box, to_markdown(rows), tab.row_count, tab.col_count, cap.text if cap else ""))
+            out.append(FoundTable(box, to_markdown(rows), len(rows), len(rows[0]), cap.text if cap else ""))
         return out
+
+
+def _chart(band: BBox, bboxlog: list, max_other: int = 12) -> bool:
+    """More than `max_other` drawn paths inside `band` that are not thin strokes (curves,
+    markers, bars): a plot with grid lines, not a booktabs table."""
+    other = 0
+    for kind, r in bboxlog:
+        if kind in ("fill-path", "stroke-path") and band[0] <= r[0] and r[2] <= band[2] \
+                and band[1] <= r[1] and r[3] <= band[3] and min(r[2] - r[0], r[3] - r[1]) > 2:
+            other += 1
+    return other > max_other
 
 
 def _overlaps(a: BBox, b: BBox) -> bool:

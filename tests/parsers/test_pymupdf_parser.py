@@ -154,10 +154,10 @@ def test_scanned_without_ocr_warns(sample, tmp_path):
 def test_missing_tesseract_is_a_warning(sample, tmp_path, monkeypatch):
     from parsers.ocr import OcrUnavailable, PageOcr
 
-    def fail(self, page):
+    def fail(self, pages):
         raise OcrUnavailable("OCR failed (tesseract not found)")
 
-    monkeypatch.setattr(PageOcr, "textpage", fail)
+    monkeypatch.setattr(PageOcr, "lines", fail)
     doc = PdfParser().parse(make_scanned_pdf(sample, tmp_path / "scanned.pdf"))
     assert [c.modality for c in doc.chunks] == ["page", "page", "page"]
     assert any("tesseract not found" in w for w in doc.warnings)

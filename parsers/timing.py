@@ -1,0 +1,31 @@
+"""Cheap per-stage wall-clock timing for the parser (two `perf_counter` calls a stage).
+
+>>> timer = StageTimer()
+>>> with timer("tables"):
+...     pass
+>>> list(timer.seconds)
+['tables']
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from time import perf_counter
+
+STAGES = ("text", "ocr", "tables", "figures", "formulas", "crops", "layout")
+
+
+class StageTimer:
+    """Adds the seconds spent inside `with timer(stage):` blocks to `seconds[stage]`."""
+
+    def __init__(self) -> None:
+        self.seconds: Counter = Counter()
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        start = perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] += perf_counter() - start

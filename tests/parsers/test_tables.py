@@ -1,0 +1,51 @@
+"""Table finder helpers: grid gating, booktabs rule bands, chart rejection, compaction."""
+from __future__ import annotations
+
+import pymupdf
+
+from parsers.tables import _chart, compact, has_grid, horizontal_rules, ruled_region
+
+PAGE = (0.0, 0.0, 595.0, 842.0)
+
+
+def _line(x0, y0, x1, y1) -> dict:
+    return {"items": [("l", pymupdf.Point(x0, y0), pymupdf.Point(x1, y1))], "rect": pymupdf.Rect(x0, y0, x1, y1)}
+
+
+def test_has_grid_needs_crossing_rules():
+    booktabs = [_line(100, y, 400, y) for y in (100, 120, 200)]
+    assert not has_grid(booktabs)
+    grid = booktabs + [_line(x, 100, x, 200) for x in (100, 250, 400)]
+    assert has_grid(grid)  # 3 x 3 crossings
+    frame = [{"items": [("re", pymupdf.Rect(50, 50, 300, 200), 1)], "rect": pymupdf.Rect(50, 50, 300, 200)}]
+    assert not has_grid(frame)  # a lone box crosses itself only 4 times
+
+
+def test_ruled_region_below_and_above_a_caption():
+    rules = horizontal_rules([("stroke-path", (100, y, 400, y + 0.5)) for y in (130, 150, 260)]
+                             + [("fill-path", (100, 700, 120, 701))])  # too short: not a rule
+    assert len(rules) == 3
+    caption_above = (100, 100, 400, 120)
+    assert ruled_region(caption_above, rules, PAGE) == (98, 128, 402, 262.5)
+    caption_below = (100, 270, 400, 285)
+    assert ruled_region(caption_below, rules, PAGE) == (98, 128, 402, 262.5)
+    assert ruled_region((100, 500, 400, 515), rules, PAGE) is None  # no rule within reach
+
+
+def test_ruled_region_stops_at_a_table_of_another_width():
+    rules = [(149, 211, 463, 212), (149, 244, 463, 245), (141, 473, 471, 474), (141, 633, 471, 634)]
+    assert ruled_region((72, 182, 540, 210), rules, PAGE) == (147, 209, 465, 247)
+
+
+def test_chart_has_many_drawn_shapes_between_rules():
+    band = (100, 100, 400, 300)
+    rules = [("stroke-path", (100, y, 400, y + 0.5)) for y in range(100, 300, 20)]
+    markers = [("fill-path", (110 + 5 * i, 150, 114 + 5 * i, 154)) for i in range(20)]
+    assert not _chart(band, rules)
+    assert _chart(band, rules + markers)
+
+
+def test_compact_drops_empty_rows_and_columns():
+    rows = [["Model", "", "AIME"], [None, "", ""], ["o1", None, "63.6"]]
+    assert compact(rows) == [["Model", "AIME"], ["o1", "63.6"]]
+    assert compact([[None, ""]]) == []
