@@ -67,10 +67,11 @@ class PageOcr:
         """One `OcrPage` per page, in order; raises `OcrUnavailable` if Tesseract fails."""
         with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
             # render in this thread (PyMuPDF is not thread-safe); Tesseract runs in the pool
-            futures = [pool.submit(self._read, _png(page, self.dpi)) for page in pages]
+            futures = [pool.submit(self.read, _png(page, self.dpi)) for page in pages]
             return [f.result() for f in futures]
 
-    def _read(self, png: bytes) -> OcrPage:
+    def read(self, png: bytes) -> OcrPage:
+        """OCR one PNG image (a rendered page or a query picture)."""
         first, *rest = self.languages.split("+")
         page = self._run(png, first)
         if rest and page.confidence < RETRY_BELOW_CONF:  # other script: lead with the others

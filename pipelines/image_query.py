@@ -1,25 +1,36 @@
-"""Text for an image query: OCR (Tesseract through PyMuPDF) of the words in the picture,
-so a cropped chart finds its page through its labels and legend."""
+"""Text for an image query: OCR of the words in the picture (labels, legend, title), so a
+cropped chart finds its page through its text as well as through its pixels."""
 from __future__ import annotations
 
+import io
 import logging
-import os
 
 log = logging.getLogger("unirag.query")
+MAX_PIXELS = 40_000_000  # refuse decompression bombs
+MIN_SIDE = 1200
 
 
 def image_text(image: bytes, languages: str = "eng+chi_sim") -> str:
-    import pymupdf
+    """The text Tesseract reads in a PNG/JPEG (or any format Pillow decodes)."""
+    from PIL import Image
 
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    from parsers.ocr import OcrUnavailable, PageOcr
+
     try:
-        doc = pymupdf.open(stream=image, filetype=None)
-        pdf = pymupdf.open("pdf", doc.convert_to_pdf())
-        page = pdf[0]
-        text = page.get_text(textpage=page.get_textpage_ocr(language=languages, dpi=150, full=True))
+        with Image.open(io.BytesIO(image)) as im:
+            if im.width * im.height > MAX_PIXELS:
+                raise ValueError(f"{im.width}x{im.height} pixels is more than {MAX_PIXELS}")
+            gray = im.convert("L")
+            scale = min(3.0, MIN_SIDE / max(gray.size))  # small crops: enlarge so Tesseract sees the words
+            if scale > 1:
+                gray = gray.resize((round(gray.width * scale), round(gray.height * scale)), Image.LANCZOS)
+            buf = io.BytesIO()
+            gray.save(buf, "PNG")
     except Exception as e:
-        raise ValueError(f"query image: cannot read or OCR it ({type(e).__name__}: {e})") from e
-    text = " ".join(text.split())
-    if not text:
-        log.warning("query image: OCR found no text; retrieval will have little to go on")
-    return text or "figure"
+        raise ValueError(f"query image: cannot decode it as an image ({type(e).__name__}: {e})") from e
+    try:
+        page = PageOcr(languages).read(buf.getvalue())
+    except OcrUnavailable as e:
+        log.warning("query image: %s; searching by pixels only", e)
+        return ""
+    return " ".join(" ".join(line.text for line in page.lines).split())

@@ -77,7 +77,7 @@ class Pipeline:
             from pipelines.image_query import image_text
 
             query = Query(text=image_text(query.image), image=query.image, modalities=query.modalities,
-                          doc_ids=query.doc_ids, pages=query.pages)
+                          doc_ids=query.doc_ids, pages=query.pages)  # OCR text may be empty
         return self.retriever.retrieve(query, top_k)
 
     def query(self, text: str = "", image: bytes | str | Path | None = None, top_k: int = 10,
