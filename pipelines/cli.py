@@ -58,6 +58,10 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_query(args) -> int:
+    if not args.chroma_url and not (Path(args.db) / "chroma").is_dir():
+        print(f"error: {args.db}: no unirag store here; run `unirag ingest FILES --db {args.db}` first",
+              file=sys.stderr)
+        return 2
     if args.image and not Path(args.image).is_file():
         print(f"error: {args.image}: no such image file", file=sys.stderr)
         return 2

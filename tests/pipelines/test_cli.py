@@ -49,6 +49,8 @@ def test_clear_errors_for_missing_query_and_encoder_mismatch(folder, tmp_path, c
     docs, good = folder
     db = str(tmp_path / "db")
     assert main(["query", "--db", db]) == 2
+    assert main(["query", "anything", "--db", db]) == 2  # no store yet: nothing is created
+    assert "no unirag store here" in capsys.readouterr().err and not (tmp_path / "db").exists()
     main(["ingest", str(good[0]), "--db", db, "--encoder", "hash", "-q"])
     assert main(["query", "x", "--db", db, "--encoder", "text"]) == 2
     assert "built with encoder" in capsys.readouterr().err
