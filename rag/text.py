@@ -51,3 +51,13 @@ def windows(text: str, size: int = 800, overlap: int = 100) -> list[str]:
         return [text]
     step = size - overlap
     return [text[i : i + size] for i in range(0, len(text) - overlap, step)]
+
+
+def cjk_share(text: str) -> float:
+    """Share of non-space characters that are CJK ideographs.
+
+    >>> round(cjk_share("问题二 damping"), 2)
+    0.3
+    """
+    chars = [ch for ch in text if not ch.isspace()]
+    return sum(bool(_CJK.match(ch)) for ch in chars) / len(chars) if chars else 0.0

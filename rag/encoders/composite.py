@@ -39,6 +39,10 @@ class CompositeEncoder(Encoder):
     def dim(self) -> int:
         return sum(e.dim for e in self._encoders)
 
+    @property
+    def reads_cjk(self) -> bool:
+        return all(e.reads_cjk for e in self._encoders)
+
     def embed_documents(self, chunks: Sequence[Chunk]) -> np.ndarray:
         return np.concatenate([e.embed_documents(chunks) for e in self._encoders], axis=1)
 

