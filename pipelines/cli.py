@@ -1,4 +1,4 @@
-"""The `unirag` command line: ingest, query, eval, demo."""
+"""The `unirag` command line: ingest, query, ls, rm, eval, demo."""
 from __future__ import annotations
 
 import argparse
@@ -58,10 +58,7 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_query(args) -> int:
-    if not args.chroma_url and not (Path(args.db) / "chroma").is_dir():
-        print(f"error: {args.db}: no unirag store here; run `unirag ingest FILES --db {args.db}` first",
-              file=sys.stderr)
-        return 2
+    _store(args)
     if args.image and not Path(args.image).is_file():
         print(f"error: {args.image}: no such image file", file=sys.stderr)
         return 2
@@ -74,6 +71,36 @@ def cmd_query(args) -> int:
     else:
         print_answer(answer)
     return 0
+
+
+def _store(args):
+    from rag.store import ChromaStore
+
+    if not args.chroma_url and not (Path(args.db) / "chroma").is_dir():
+        raise ValueError(f"{args.db}: no unirag store here; run `unirag ingest FILES --db {args.db}` first")
+    return ChromaStore(path=args.db, url=args.chroma_url)
+
+
+def cmd_ls(args) -> int:
+    docs = _store(args).docs()
+    for doc_id, d in sorted(docs.items()):
+        state = "" if d["chunks"] == d["expected"] else f"  INCOMPLETE ({d['expected']} expected)"
+        print(f"{doc_id}\t{d['chunks']} chunks\t{d['source']}{state}")
+    print(f"{len(docs)} document(s)")
+    return 0
+
+
+def cmd_rm(args) -> int:
+    store = _store(args)
+    known = store.docs()
+    missing = [d for d in args.doc_ids if d not in known]
+    for d in missing:
+        print(f"error: {d}: no such document in {args.db} (see `unirag ls`)", file=sys.stderr)
+    for d in args.doc_ids:
+        if d in known:
+            store.delete(d)
+            print(f"removed {d} ({known[d]['chunks']} chunks and its crops)")
+    return 1 if missing else 0
 
 
 def cmd_eval(args) -> int:
@@ -124,6 +151,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--doc", action="append", help="only these document ids (repeatable)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("ls", parents=[common], help="list stored documents")
+    p.set_defaults(func=cmd_ls)
+
+    p = sub.add_parser("rm", parents=[common], help="delete documents with all their chunks and crops")
+    p.add_argument("doc_ids", nargs="+", metavar="DOC")
+    p.set_defaults(func=cmd_rm)
 
     p = sub.add_parser("eval", parents=[common], help="score retrieval on a QA set; writes OUT/metrics.json")
     p.add_argument("--docs", required=True, help="folder of PDFs (document id = file stem)")

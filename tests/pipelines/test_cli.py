@@ -54,3 +54,35 @@ def test_clear_errors_for_missing_query_and_encoder_mismatch(folder, tmp_path, c
     main(["ingest", str(good[0]), "--db", db, "--encoder", "hash", "-q"])
     assert main(["query", "x", "--db", db, "--encoder", "text"]) == 2
     assert "built with encoder" in capsys.readouterr().err
+
+
+def test_ls_and_rm(folder, tmp_path, capsys):
+    docs, good = folder
+    db = str(tmp_path / "db")
+    main(["ingest", *map(str, good), "--db", db, "--encoder", "hash", "-q"])
+    capsys.readouterr()
+    assert main(["ls", "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert f"{len(good)} document(s)" in out and good[0].stem in out
+    assert main(["rm", good[0].stem, "nope", "--db", db]) == 1
+    out, err = capsys.readouterr()
+    assert f"removed {good[0].stem}" in out and "nope: no such document" in err
+    main(["ls", "--db", db])
+    assert good[0].stem + "\t" not in capsys.readouterr().out
+    assert not (tmp_path / "db" / "crops" / good[0].stem).exists()
+
+
+def test_interrupted_ingest_is_repaired_without_duplicates(folder, tmp_path, capsys):
+    """A document whose chunks were only partly written (a crash mid-add) is re-ingested whole."""
+    from pipelines.pipeline import Pipeline
+
+    docs, good = folder
+    pipe = Pipeline(db=tmp_path / "db", encoder={"name": "hash"})
+    pipe.ingest(good[:1], progress=False)
+    full = pipe.store.count()
+    store = pipe.store._open()
+    some = store.get(limit=3)["ids"]
+    store.delete(ids=some)  # as if the process died before these were added
+    assert pipe.store.docs()[good[0].stem]["chunks"] == full - 3
+    report = Pipeline(db=tmp_path / "db", encoder={"name": "hash"}).ingest(good[:1], progress=False)
+    assert report.added == [good[0].stem] and pipe.store.count() == full
