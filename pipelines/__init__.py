@@ -1,0 +1,4 @@
+"""Ingest and query wiring: `Pipeline` (the Python API) and the `unirag` CLI."""
+from pipelines.pipeline import Pipeline
+
+__all__ = ["Pipeline"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -15,6 +16,19 @@ from rag.store.chroma import ChromaStore
 from rag.retrieval.labels import chunk_labels, query_labels
 from rag.text import tokenize
 from rag.types import Hit, Query
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """The index of one version of the store; replaced whole, never changed in place."""
+
+    version: tuple[int, int]  # (chunk count, store revision)
+    bm25: object
+    ids: np.ndarray
+    modality: np.ndarray
+    doc_id: np.ndarray
+    page: np.ndarray
+    labels: dict  # label -> row numbers
 
 
 class KeywordIndex:
@@ -27,60 +41,58 @@ class KeywordIndex:
     def __init__(self, store: ChromaStore, k1: float = 1.2, b: float = 0.75):
         self.store = store
         self.k1, self.b = k1, b
-        self._state = None  # (count, bm25, ids, modality, doc_id, page, revision)
-        self._labels: dict = {}  # label -> row numbers
+        self._snapshot: _Snapshot | None = None
         self._lock = threading.Lock()
 
     def to_dict(self) -> dict:
         return {"k1": self.k1, "b": self.b}
 
-    def _index(self):
-        count = self.store.count()
+    def _index(self) -> _Snapshot:
+        version = (self.store.count(), self.store.revision)
         with self._lock:
-            if self._state is None or self._state[0] != count or getattr(self.store, "revision", 0) != self._state[-1]:
-                import bm25s
+            if self._snapshot is None or self._snapshot.version != version:
+                self._snapshot = self._build(version)
+            return self._snapshot
 
-                logging.getLogger("bm25s").setLevel(logging.WARNING)
+    def _build(self, version: tuple[int, int]) -> _Snapshot:
+        import bm25s
 
-                revision = getattr(self.store, "revision", 0)
-                chunks = self.store.all_chunks()
-                bm25 = bm25s.BM25(k1=self.k1, b=self.b)
-                if chunks:
-                    bm25.index([tokenize(chunk_text(c)) or ["\x00"] for c in chunks], show_progress=False)
-                labels: dict = {}
-                for i, c in enumerate(chunks):
-                    for label in chunk_labels(c):
-                        labels.setdefault(label, []).append(i)
-                self._labels = labels
-                self._state = (count, bm25, np.asarray([c.id for c in chunks]),
-                               np.asarray([c.modality for c in chunks]), np.asarray([c.doc_id for c in chunks]),
-                               np.asarray([c.page for c in chunks]), revision)
-        return self._state
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+        chunks = self.store.all_chunks()
+        bm25 = bm25s.BM25(k1=self.k1, b=self.b)
+        if chunks:
+            bm25.index([tokenize(chunk_text(c)) or ["\x00"] for c in chunks], show_progress=False)
+        labels: dict = {}
+        for i, c in enumerate(chunks):
+            for label in chunk_labels(c):
+                labels.setdefault(label, []).append(i)
+        return _Snapshot(version, bm25, np.asarray([c.id for c in chunks]), np.asarray([c.modality for c in chunks]),
+                         np.asarray([c.doc_id for c in chunks]), np.asarray([c.page for c in chunks]), labels)
 
     def search(self, query: Query, k: int) -> list[Hit]:
         """Top-k chunks by BM25 score (zero-score chunks are left out)."""
-        _, bm25, ids, modality, doc_id, page, _ = self._index()
-        tokens = [t for t in tokenize(query.text) if t in bm25.vocab_dict] if len(ids) else []
+        snap = self._index()
+        tokens = [t for t in tokenize(query.text) if t in snap.bm25.vocab_dict] if len(snap.ids) else []
         if not tokens:
             return []
-        return self._top(np.asarray(bm25.get_scores(tokens), dtype=np.float32), query, k, "bm25")
+        return self._top(snap, np.asarray(snap.bm25.get_scores(tokens), dtype=np.float32), query, k, "bm25")
 
     def labelled(self, query: Query, k: int) -> list[Hit]:
         """Chunks carrying a label the query names ("Table 3", "图2", "slide 7"), score 1 each."""
         wanted = query_labels(query.text)
         if not wanted:
             return []
-        state = self._index()
-        scores = np.zeros(len(state[2]), dtype=np.float32)
+        snap = self._index()
+        scores = np.zeros(len(snap.ids), dtype=np.float32)
         for label in wanted:
-            scores[self._labels.get(label, [])] = 1.0
-        return self._top(scores, query, k, "label")
+            scores[snap.labels.get(label, [])] = 1.0
+        return self._top(snap, scores, query, k, "label")
 
-    def _top(self, scores: np.ndarray, query: Query, k: int, source: str) -> list[Hit]:
-        _, _, ids, modality, doc_id, page, _ = self._state
-        for values, allowed in ((modality, query.modalities), (doc_id, query.doc_ids), (page, query.pages)):
+    def _top(self, snap: _Snapshot, scores: np.ndarray, query: Query, k: int, source: str) -> list[Hit]:
+        for values, allowed in ((snap.modality, query.modalities), (snap.doc_id, query.doc_ids),
+                                (snap.page, query.pages)):
             if allowed:
                 scores = np.where(np.isin(values, list(allowed)), scores, 0.0)
         top = np.argsort(-scores)[:k]
         top = top[scores[top] > 0]
-        return self.store.hits([str(ids[i]) for i in top], [float(scores[i]) for i in top], source)
+        return self.store.hits([str(snap.ids[i]) for i in top], [float(scores[i]) for i in top], source)
