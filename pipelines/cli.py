@@ -12,13 +12,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-def _pipeline(args):
+def _pipeline(args, must_exist: bool = False):
     """A pipeline on --db; the encoder is --encoder, else the one the store was built with."""
     from pipelines.pipeline import DEFAULT_ENCODER, ENCODER_PRESETS, Pipeline
-    from rag.store import ChromaStore
 
+    store = _store(args, must_exist)
     if args.encoder is None:
-        encoder = ChromaStore(path=args.db, url=args.chroma_url).recorded_encoder() or DEFAULT_ENCODER
+        encoder = store.recorded_encoder() or DEFAULT_ENCODER
     elif args.encoder in ENCODER_PRESETS:
         encoder = ENCODER_PRESETS[args.encoder]
     elif args.encoder.lstrip().startswith("{"):
@@ -58,11 +58,10 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_query(args) -> int:
-    _store(args)
     if args.image and not Path(args.image).is_file():
         print(f"error: {args.image}: no such image file", file=sys.stderr)
         return 2
-    answer = _pipeline(args).query(args.text or "", image=args.image, top_k=args.k,
+    answer = _pipeline(args, must_exist=True).query(args.text or "", image=args.image, top_k=args.k,
                                    modalities=args.modality or (), doc_ids=args.doc or ())
     if args.json:
         print(json.dumps({"answer": answer.text, "found": answer.found, "citations": [
@@ -73,10 +72,10 @@ def cmd_query(args) -> int:
     return 0
 
 
-def _store(args):
+def _store(args, must_exist: bool = True):
     from rag.store import ChromaStore
 
-    if not args.chroma_url and not (Path(args.db) / "chroma").is_dir():
+    if must_exist and not args.chroma_url and not (Path(args.db) / "chroma").is_dir():
         raise ValueError(f"{args.db}: no unirag store here; run `unirag ingest FILES --db {args.db}` first")
     return ChromaStore(path=args.db, url=args.chroma_url)
 
