@@ -6,6 +6,7 @@ import math
 import re
 from typing import Sequence
 
+from rag.generation.base import Generator
 from rag.text import tokenize
 from rag.types import Answer, Citation, Hit
 
@@ -39,7 +40,7 @@ def _prefer_elements(hits: list[Hit]) -> list[Hit]:
     return [h for h in hits if h.chunk.modality != "page" or (h.chunk.doc_id, h.chunk.page) not in precise]
 
 
-class ExtractiveAnswerer:
+class ExtractiveAnswerer(Generator):
     """Answers with the best-matching span of the top hits, or says nothing was found.
 
     >>> from rag.types import Chunk
