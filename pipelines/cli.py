@@ -17,8 +17,9 @@ def _pipeline(args, must_exist: bool = False):
     from pipelines.pipeline import DEFAULT_ENCODER, ENCODER_PRESETS, Pipeline
 
     store = _store(args, must_exist)
+    config = dict(args.config_data)
     if args.encoder is None:
-        encoder = store.recorded_encoder() or DEFAULT_ENCODER
+        encoder = config.get("encoder") or store.recorded_encoder() or DEFAULT_ENCODER
     elif args.encoder in ENCODER_PRESETS:
         encoder = ENCODER_PRESETS[args.encoder]
     elif args.encoder.lstrip().startswith("{"):
@@ -26,7 +27,10 @@ def _pipeline(args, must_exist: bool = False):
     else:
         raise ValueError(f"--encoder: expected one of {sorted(ENCODER_PRESETS)} or a JSON config, "
                          f"got {args.encoder!r}")
-    return Pipeline(db=args.db, chroma_url=args.chroma_url, encoder=encoder, workers=getattr(args, "workers", None))
+    config.update(db=args.db, chroma_url=args.chroma_url, encoder=encoder)
+    if getattr(args, "workers", None) is not None:
+        config["workers"] = args.workers
+    return Pipeline.from_dict(config)
 
 
 def print_answer(answer, out=sys.stdout) -> None:
@@ -126,10 +130,23 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_init(args) -> int:
+    from pipelines.config import DEFAULT_CONFIG
+
+    path = Path(args.path)
+    if path.exists() and not args.force:
+        print(f"error: {path}: exists; pass --force to overwrite", file=sys.stderr)
+        return 2
+    path.write_text(DEFAULT_CONFIG, encoding="utf-8")
+    print(f"wrote {path}; use it with `unirag COMMAND --config {path}` or Pipeline.from_config({str(path)!r})")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="unirag", description="Multimodal RAG over PDFs, offline by default.")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", default=".unirag", help="store folder (default: .unirag)")
+    common.add_argument("--config", default=None, help="pipeline config file (YAML/JSON; see `unirag init`)")
+    common.add_argument("--db", default=None, help="store folder (default: the config's, else .unirag)")
     common.add_argument("--chroma-url", default=None, help="use a Chroma server, e.g. http://127.0.0.1:8000")
     common.add_argument("--encoder", default=None,
                         help="default (MiniLM text + visual channel), text, e5, hash, or a JSON config; "
@@ -165,9 +182,25 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=cmd_eval)
 
+    p = sub.add_parser("init", help="write a commented default pipeline config")
+    p.add_argument("path", nargs="?", default="unirag.yaml")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(func=cmd_init)
+
     p = sub.add_parser("demo", parents=[common], help="ingest generated sample documents and answer questions")
     p.set_defaults(func=cmd_demo)
     return ap
+
+
+def _resolve_config(args) -> None:
+    """--config file values fill in what the command line left unset."""
+    if not hasattr(args, "db"):
+        return
+    from pipelines.config import load_config
+
+    args.config_data = load_config(args.config) if args.config else {}
+    args.db = args.db or args.config_data.get("db") or ".unirag"
+    args.chroma_url = args.chroma_url or args.config_data.get("chroma_url")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -177,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: give a question, an --image, or both", file=sys.stderr)
         return 2
     try:
+        _resolve_config(args)
         return args.func(args)
     except (ValueError, FileNotFoundError, ImportError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -9,12 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from pipelines.ingest import IngestReport, Ingestor
+from pipelines.ingest import IngestReport, Ingestor, embed_document
+from rag.context import contextualize
 from rag.encoders import encoder_from_dict
 from rag.generation import make_generator
 from rag.retrieval import HybridRetriever
 from rag.store import ChromaStore
-from rag.types import Answer, Hit, Query
+from rag.types import Answer, Document, Hit, Query
 
 # The offline default: packaged MiniLM for text (every chunk through its text surrogate) plus a
 # weight-free visual channel that only speaks for image queries; one vector, one collection.
@@ -56,7 +57,16 @@ class Pipeline:
 
     @classmethod
     def from_dict(cls, config: dict) -> "Pipeline":
-        return cls(**config)
+        from pipelines.config import check
+
+        return cls(**check(dict(config), "Pipeline.from_dict"))
+
+    @classmethod
+    def from_config(cls, path: str | Path) -> "Pipeline":
+        """Build from a YAML/JSON config file (`unirag init` writes a commented one)."""
+        from pipelines.config import load_config
+
+        return cls(**load_config(path))
 
     def to_dict(self) -> dict:
         return {k: (dict(v) if isinstance(v, dict) else v) for k, v in self.config.items()}
@@ -66,6 +76,22 @@ class Pipeline:
         if isinstance(paths, (str, Path)):
             paths = [paths]
         return self.ingestor.run(paths, progress=progress)
+
+    def add_documents(self, docs: Iterable[Document]) -> IngestReport:
+        """Embed and store already-parsed documents (e.g. `pipelines.llamaindex.from_llamaindex`);
+        a document whose content hash is already stored is skipped, a changed one replaced."""
+        self.store.check_encoder(self.encoder.to_dict())
+        report, stored = IngestReport(), self.store.docs()
+        for doc in docs:
+            have = stored.get(doc.doc_id)
+            if have and have["sha256"] == doc.sha256 and have["chunks"] == have["expected"]:
+                report.skipped.append(doc.doc_id)
+                continue
+            doc = contextualize(doc)
+            report.chunks += self.store.add(doc, embed_document(self.encoder, doc))
+            report.added.append(doc.doc_id)
+            report.pages += doc.n_pages
+        return report
 
     def retrieve(self, query: Query | str, top_k: int = 10) -> list[Hit]:
         if isinstance(query, str):
