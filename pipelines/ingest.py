@@ -18,9 +18,9 @@ from rag.context import contextualize
 from rag.encoders.base import Encoder
 from rag.store.chroma import ChromaStore
 from rag.types import Document
+from parsers import SUPPORTED_SUFFIXES as SUPPORTED
 
 log = logging.getLogger("unirag.ingest")
-SUPPORTED = (".pdf",)
 
 
 @dataclass
@@ -77,10 +77,10 @@ def embed_document(encoder: Encoder, doc: Document) -> np.ndarray:
 
 def _parse(parser_config: dict, path: str, doc_id: str) -> Document | str:
     """Runs in a worker process: a Document, or the error message naming the file."""
-    from parsers import ParseError, parser_from_dict
+    from parsers import ParseError, parser_for
 
     try:
-        return parser_from_dict(parser_config).parse(path, doc_id=doc_id)
+        return parser_for(path, parser_config).parse(path, doc_id=doc_id)
     except ParseError as e:
         return str(e)
     except Exception as e:  # a parser bug must not take the batch down
