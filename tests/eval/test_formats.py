@@ -85,3 +85,15 @@ def test_eval_page_images_through_the_cli(tmp_path):
     assert m["retrieval"]["ALL"]["hit@1"] == 1.0  # found through the OCR text of each page image
     run = json.loads((out / "run.json").read_text())
     assert set(run["q1"]) <= set(texts)  # dataset page ids, not the file-safe ones
+
+
+def test_load_pages_parquet_with_image_bytes(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow as pa
+
+    png = _page_png("Battery")
+    rows = [{"query": "battery", "image": {"bytes": png, "path": None}, "page_id": "b1"},
+            {"query": "cells", "image": {"bytes": png, "path": None}, "page_id": "b1"}]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "set.parquet")
+    data = load_pages(tmp_path / "set.parquet")
+    assert data.pages == {"b1": png} and data.qrels == {"q1": {"b1": 1}, "q2": {"b1": 1}}
