@@ -166,7 +166,9 @@ class LlamaIndexText:
         if self._retriever is None:
             raise ValueError("llamaindex-text: call build(files) before rank()")
         out: list[tuple[str, int]] = []
-        for hit in self._retriever.retrieve(text or " "):
+        if not text.strip():  # e.g. an image query whose picture has no words
+            return out
+        for hit in self._retriever.retrieve(text):
             meta = hit.node.metadata
             key = (Path(meta["file_path"]).stem, int(meta["source"]))
             if key not in out:

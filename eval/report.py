@@ -2,8 +2,8 @@
 and every baseline, query latency histogram, per-document hit@5 heat map) and, against an
 older OUTDIR, what changed question by question.
 
->>> compare_rows([{"id": "q", "ranking": [["a", 2]], "relevant": [["a", 2]]}],
-...              [{"id": "q", "ranking": [["a", 1], ["a", 2]], "relevant": [["a", 2]]}])
+>>> compare_rows([{"id": "q", "ranking": [["a", 1], ["a", 2]], "relevant": [["a", 2]]}],
+...              [{"id": "q", "ranking": [["a", 2]], "relevant": [["a", 2]]}])
 [{'id': 'q', 'old_rank': 2, 'new_rank': 1, 'change': 'better'}]
 """
 from __future__ import annotations
