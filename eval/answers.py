@@ -55,10 +55,8 @@ def tokens(text: str) -> list[str]:
     for t in _TOKEN.findall(text):
         if _CJK.match(t):
             out.extend(t)
-        elif t[0].isalnum() or t[0] == "-" and len(t) > 1 or t == "-":
-            out.append(t)
-        elif not unicodedata.category(t[0]).startswith("P") and not t.isspace():
-            out.append(t)
+        elif t[0].isalnum() or t[0] == "-" or not unicodedata.category(t[0]).startswith("P"):
+            out.append(t)  # words, numbers, minus signs and symbols; not punctuation
     return out
 
 

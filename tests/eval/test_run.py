@@ -1,6 +1,5 @@
 """`unirag eval` on the generated samples: the metrics.json contract, baselines, report, compare."""
 import json
-import shutil
 
 import pytest
 
