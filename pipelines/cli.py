@@ -1,4 +1,4 @@
-"""The `unirag` command line: ingest, query, ls, rm, eval, demo."""
+"""The `unirag` command line: ingest, query, ls, rm, eval, bench, demo."""
 from __future__ import annotations
 
 import argparse
@@ -109,11 +109,33 @@ def cmd_rm(args) -> int:
 def cmd_eval(args) -> int:
     from eval.run import run_eval
 
+    if args.beir or args.pages:
+        from eval.formats import run_format
+
+        res = run_format(_pipeline(args), args.out, beir=args.beir, pages=args.pages, progress=not args.quiet)
+        print(json.dumps(res["retrieval"], indent=2))
+        print(f"wrote {Path(args.out) / 'metrics.json'}")
+        return 0
+    if not (args.docs and args.qa):
+        raise ValueError("eval: expected --docs and --qa (or --beir DIR / --pages FILE)")
+
     metrics = run_eval(_pipeline(args), args.docs, args.qa, args.out, image_qa=args.image_qa,
-                       progress=not args.quiet)
+                       progress=not args.quiet, baselines=tuple(args.baseline or ()), compare=args.compare)
     print(json.dumps({k: metrics[k] for k in ("retrieval", "ingest", "query_latency_ms")}, indent=2))
-    print(f"wrote {Path(args.out) / 'metrics.json'}")
+    for name, ret in metrics["baselines"].items():
+        print(f"baseline {name}: " + json.dumps(ret["ALL"]))
+    print(f"wrote {Path(args.out) / 'metrics.json'} and {Path(args.out) / 'report.md'}")
     return 0
+
+
+def cmd_bench(args) -> int:
+    from eval.bench import main as bench_main
+
+    argv = ["--docs", args.docs, "--workers", str(args.workers or 2)]
+    argv += ["--encoder", args.encoder] if args.encoder else []
+    argv += (["--qa", args.qa] if args.qa else []) + (["--json", args.json] if args.json else [])
+    argv += ["--no-llama"] if args.no_llama else []
+    return bench_main(argv)
 
 
 def cmd_demo(args) -> int:
@@ -176,16 +198,31 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_rm)
 
     p = sub.add_parser("eval", parents=[common], help="score retrieval on a QA set; writes OUT/metrics.json")
-    p.add_argument("--docs", required=True, help="folder of PDFs (document id = file stem)")
-    p.add_argument("--qa", required=True, help="QA JSONL file")
+    p.add_argument("--docs", help="folder of PDFs (document id = file stem)")
+    p.add_argument("--qa", help="QA JSONL file")
+    p.add_argument("--beir", metavar="DIR", help="instead: a BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv)")
+    p.add_argument("--pages", metavar="FILE", help="instead: a ViDoRe-style .jsonl/.parquet of {query, image, page_id}")
     p.add_argument("--image-qa", default=None, help="image-query JSONL file")
     p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--baseline", action="append", metavar="NAME",
+                   help="also score a baseline on the same questions: llamaindex-text, bm25-pages (repeatable)")
+    p.add_argument("--compare", metavar="OLD_OUT", help="an earlier --out folder: report per-question changes")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("init", help="write a commented default pipeline config")
     p.add_argument("path", nargs="?", default="unirag.yaml")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("bench", parents=[common], help="ingest throughput and query latency on a folder of PDFs, "
+                       "with the LlamaIndex baseline side by side (into a temporary store, removed afterwards)")
+    p.add_argument("--docs", required=True, help="folder of PDFs")
+    p.add_argument("--workers", type=int, default=None, help="parser processes (default 2)")
+    p.add_argument("--qa", default=None, help="QA JSONL whose questions time the queries "
+                   "(default: phrases taken from the documents)")
+    p.add_argument("--no-llama", action="store_true", help="skip the LlamaIndex baseline")
+    p.add_argument("--json", help="also write the results to this file")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("demo", parents=[common], help="ingest generated sample documents and answer questions")
     p.set_defaults(func=cmd_demo)
