@@ -2,6 +2,7 @@
 uploads (refused when unsafe) and the containment of every file-serving route."""
 import json
 import shutil
+import sys
 
 import pytest
 
@@ -172,3 +173,13 @@ def test_an_empty_store_answers_that_nothing_was_found(tmp_path):
         _, answer = ask(c, "What is the capacity?")
         assert answer["found"] is False and answer["citations"] == []
         assert c.get("/api/docs").json() == []
+
+
+def test_missing_server_extra_names_the_pip_command(tmp_path, monkeypatch, capsys):
+    from pipelines.cli import main
+
+    monkeypatch.setitem(sys.modules, "fastapi", None)  # as if not installed
+    with pytest.raises(ImportError, match=r"pip install 'unirag\[server\]'"):
+        create_app(Pipeline(db=tmp_path / "db", encoder={"name": "hash"}))
+    assert main(["chat", "--db", str(tmp_path / "db"), "--encoder", "hash"]) == 2
+    assert "pip install 'unirag[server]'" in capsys.readouterr().err
