@@ -1,8 +1,11 @@
 """The chat web API through FastAPI's TestClient: answers with citations, page images, crops,
 uploads (refused when unsafe) and the containment of every file-serving route."""
+import dataclasses
 import json
 import shutil
 import sys
+import threading
+import time
 
 import pytest
 
@@ -13,6 +16,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from parsers.samples import SAMPLE_QUESTIONS, make_sample_pdf  # noqa: E402
 from pipelines.chat import UploadPolicy, create_app  # noqa: E402
 from pipelines.pipeline import Pipeline  # noqa: E402
+from rag.generation import ExtractiveAnswerer, Generator  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -183,3 +187,68 @@ def test_missing_server_extra_names_the_pip_command(tmp_path, monkeypatch, capsy
         create_app(Pipeline(db=tmp_path / "db", encoder={"name": "hash"}))
     assert main(["chat", "--db", str(tmp_path / "db"), "--encoder", "hash"]) == 2
     assert "pip install 'unirag[server]'" in capsys.readouterr().err
+
+
+class SlowWords(Generator):
+    """Streams the extractive answer word by word with a pause, like an LLM would."""
+
+    name = "slow-words"
+
+    def __init__(self, pause: float = 0.0):
+        self.pause = pause
+        self.inner = ExtractiveAnswerer()
+
+    def generate(self, question, hits):
+        return self.inner.generate(question, hits)
+
+    def stream(self, question, hits):
+        answer = self.generate(question, hits)
+        for i, word in enumerate(answer.text.split(" ")):
+            time.sleep(self.pause)
+            yield word if i == 0 else " " + word
+        yield dataclasses.replace(answer, generator=self.name)
+
+    def to_dict(self):
+        return {"name": self.name}
+
+
+def test_generator_pieces_are_relayed_one_event_each(built, monkeypatch):
+    _, pipeline = built
+    monkeypatch.setattr(pipeline, "generator", SlowWords())
+    with TestClient(create_app(pipeline)) as c:
+        evs, answer = ask(c, SAMPLE_QUESTIONS[4]["question"])
+        info = c.get("/api/info").json()
+    assert info["generator"] == "slow-words" and info["llm"] is True
+    tokens = [d["text"] for e, d in evs if e == "token"]
+    assert len(tokens) == len(answer["text"].split(" ")) > 3 and "".join(tokens) == answer["text"]
+    assert answer["llm"] is True and "ventilation louvres" in answer["text"]
+
+
+@pytest.mark.integration
+def test_answers_stream_through_a_real_server_before_they_finish(built, monkeypatch):
+    import httpx
+    import uvicorn
+
+    _, pipeline = built
+    monkeypatch.setattr(pipeline, "generator", SlowWords(pause=0.15))
+    server = uvicorn.Server(uvicorn.Config(create_app(pipeline), host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.started, "uvicorn did not start"
+        port = server.servers[0].sockets[0].getsockname()[1]
+        arrivals = []
+        with httpx.stream("POST", f"http://127.0.0.1:{port}/api/ask", timeout=30,
+                          json={"question": SAMPLE_QUESTIONS[4]["question"]}) as r:
+            for line in r.iter_lines():
+                if line.startswith("event: "):
+                    arrivals.append((line[7:], time.perf_counter()))
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    assert arrivals[-1][0] == "answer" and len(arrivals) > 4
+    first_token = arrivals[0][1]
+    assert arrivals[-1][1] - first_token > 0.15 * (len(arrivals) - 3)  # the first piece came early
