@@ -14,12 +14,13 @@ from DB/crops), `POST /api/upload` (PDFs, checked, then ingested in the backgrou
 
 import json
 import logging
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
 # No `from __future__ import annotations` here: FastAPI reads the route signatures, whose types
-# (the Ask model, UploadFile) are local to create_app.
+# (the Ask model, UploadFile) are imported lazily, inside the functions that declare the routes.
 
 from pipelines.chat.jobs import IngestJobs
 from pipelines.chat.pages import PageRenderer, PageRenderError
@@ -99,26 +100,39 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     return x0, y0, x1, y1
 
 
+def warm_up(pipeline) -> None:
+    """Load the encoder and the keyword index before the first question needs them."""
+    try:
+        pipeline.retrieve(Query(text="warm up"), 1)
+    except Exception:  # the first real question will report it
+        log.warning("warm-up failed", exc_info=True)
+
+
 def create_app(pipeline, uploads: UploadPolicy | None = None, renderer: PageRenderer | None = None):
     """A FastAPI app serving `pipeline`; uploads go to `DB/uploads` unless `uploads` says otherwise."""
     fastapi = require("fastapi", "server")
     require("python_multipart", "server")  # python-multipart, for uploads
-    from fastapi import File, HTTPException, UploadFile
-    from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
-    from pydantic import BaseModel, Field
-
-    store = pipeline.store
-    uploads = uploads or UploadPolicy(store.path / "uploads")
-    renderer = renderer or PageRenderer()
+    uploads = uploads or UploadPolicy(pipeline.store.path / "uploads")
     jobs = IngestJobs(pipeline)
 
     @asynccontextmanager
     async def lifespan(_app):
+        threading.Thread(target=warm_up, args=(pipeline,), daemon=True, name="unirag-warm-up").start()
         yield
         jobs.close()
 
     app = fastapi.FastAPI(title="unirag chat", docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.jobs = jobs
+    _chat_routes(app, pipeline, uploads)
+    _file_routes(app, pipeline.store, renderer or PageRenderer())
+    _upload_routes(app, uploads, jobs)
+    return app
+
+
+def _chat_routes(app, pipeline, uploads: UploadPolicy) -> None:
+    from fastapi import HTTPException
+    from fastapi.responses import FileResponse, StreamingResponse
+    from pydantic import BaseModel, Field
 
     class Ask(BaseModel):
         question: str = Field(min_length=1, max_length=MAX_QUESTION)
@@ -137,7 +151,7 @@ def create_app(pipeline, uploads: UploadPolicy | None = None, renderer: PageRend
     @app.get("/api/docs")
     def docs():
         return [{"doc_id": d, "chunks": v["chunks"], "complete": v["chunks"] == v["expected"],
-                 "file": Path(v["source"]).name} for d, v in sorted(store.docs().items())]
+                 "file": Path(v["source"]).name} for d, v in sorted(pipeline.store.docs().items())]
 
     @app.post("/api/ask")
     def ask(req: Ask):
@@ -146,6 +160,12 @@ def create_app(pipeline, uploads: UploadPolicy | None = None, renderer: PageRend
         return StreamingResponse(ask_events(pipeline, req.question.strip(), req.top_k),
                                  media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
+
+def _file_routes(app, store, renderer: PageRenderer) -> None:
+    """Page images (only of documents in the store) and crops (only from DB/crops)."""
+    from fastapi import HTTPException
+    from fastapi.responses import FileResponse, Response
+
     @app.get("/api/page/{doc_id}/{page}.png")
     def page_png(doc_id: str, page: int, bbox: str | None = None):
         try:
@@ -153,7 +173,7 @@ def create_app(pipeline, uploads: UploadPolicy | None = None, renderer: PageRend
         except ValueError as e:
             raise HTTPException(422, str(e)) from None
         doc = store.docs().get(doc_id)
-        if doc is None:  # only documents in the store, never a path from the request
+        if doc is None:  # a document of the store, never a path from the request
             raise HTTPException(404, f"{doc_id}: no such document in the store")
         try:
             png = renderer.render(doc["source"], page, box)
@@ -169,13 +189,17 @@ def create_app(pipeline, uploads: UploadPolicy | None = None, renderer: PageRend
             raise HTTPException(404, f"{rel}: no such crop")
         return FileResponse(target, media_type="image/png")
 
+
+def _upload_routes(app, uploads: UploadPolicy, jobs: IngestJobs) -> None:
+    from fastapi import File, HTTPException, UploadFile
+    from fastapi.responses import JSONResponse
+
     @app.post("/api/upload", status_code=202)
     def upload(files: list[UploadFile] = File(...)):
         saved, rejected = [], []
         for f in files:
             try:
-                data = f.file.read(uploads.max_bytes + 1)
-                path, _ = uploads.save(f.filename or "", data)
+                path, _ = uploads.save(f.filename or "", f.file.read(uploads.max_bytes + 1))
                 saved.append(path)
             except UploadError as e:
                 rejected.append({"name": f.filename, "error": str(e)})
@@ -189,5 +213,3 @@ def create_app(pipeline, uploads: UploadPolicy | None = None, renderer: PageRend
         if status is None:
             raise HTTPException(404, f"{job_id}: no such ingest job")
         return status
-
-    return app
