@@ -32,3 +32,15 @@ def test_terminal_chat_stops_at_eof_and_survives_errors(tmp_path):
     out = io.StringIO()
     assert TerminalChat(Broken()).run(io.StringIO("one\ntwo"), out) == 2
     assert out.getvalue().count("error: RuntimeError: store unavailable") == 2
+
+
+def test_generator_flag_takes_a_name_or_a_json_config(tmp_path, monkeypatch, capsys):
+    pdf = make_sample_pdf(tmp_path / "solar_field_study.pdf")
+    db = str(tmp_path / "db")
+    main(["ingest", str(pdf), "--db", db, "--encoder", "hash", "-q"])
+    monkeypatch.setattr(sys, "stdin", io.StringIO(SAMPLE_QUESTIONS[0]["question"] + "\n"))
+    assert main(["chat", "--cli", "--db", db, "--generator", '{"name": "extractive", "max_citations": 1}']) == 0
+    out = capsys.readouterr().out
+    assert "[1] solar_field_study p.2" in out and "[2]" not in out
+    assert main(["chat", "--cli", "--db", db, "--generator", "no-such-generator"]) == 2
+    assert "Unknown generator 'no-such-generator'" in capsys.readouterr().err
