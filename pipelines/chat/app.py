@@ -17,7 +17,7 @@ import logging
 import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlparse
 
 # No `from __future__ import annotations` here: FastAPI reads the route signatures, whose types
 # (the Ask model, UploadFile) are imported lazily, inside the functions that declare the routes.
@@ -123,6 +123,19 @@ def create_app(pipeline, uploads: UploadPolicy | None = None, renderer: PageRend
 
     app = fastapi.FastAPI(title="unirag chat", docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.jobs = jobs
+
+    @app.middleware("http")
+    async def same_origin_writes(request, call_next):
+        """Refuse POSTs sent by pages of other sites (a browser names their origin): no other
+        site may upload to, or ask through, a server on this machine."""
+        origin = request.headers.get("origin")
+        foreign = origin and urlparse(origin).netloc != request.headers.get("host")
+        if request.method not in ("GET", "HEAD") and foreign:
+            from fastapi.responses import JSONResponse
+
+            return JSONResponse({"detail": f"expected a request from this server's page, got origin {origin}"},
+                                status_code=403)
+        return await call_next(request)
     _chat_routes(app, pipeline, uploads)
     _file_routes(app, pipeline.store, renderer or PageRenderer())
     _upload_routes(app, uploads, jobs)

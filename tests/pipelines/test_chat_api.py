@@ -252,3 +252,14 @@ def test_answers_stream_through_a_real_server_before_they_finish(built, monkeypa
     assert arrivals[-1][0] == "answer" and len(arrivals) > 4
     first_token = arrivals[0][1]
     assert arrivals[-1][1] - first_token > 0.15 * (len(arrivals) - 3)  # the first piece came early
+
+
+def test_posts_from_other_sites_are_refused(client, tmp_path):
+    pdf = make_sample_pdf(tmp_path / "s.pdf").read_bytes()
+    evil = {"Origin": "http://evil.example"}
+    r = client.post("/api/upload", files=[("files", ("x.pdf", pdf, "application/pdf"))], headers=evil)
+    assert r.status_code == 403 and "origin http://evil.example" in r.json()["detail"]
+    assert client.post("/api/ask", json={"question": "capacity"}, headers=evil).status_code == 403
+    same = {"Origin": "http://testserver"}  # the page itself (TestClient's host)
+    assert client.post("/api/ask", json={"question": "capacity"}, headers=same).status_code == 200
+    assert client.get("/api/docs", headers=evil).status_code == 200  # reads need no origin check
