@@ -27,12 +27,18 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-# Tesseract OCR (English + Chinese) for scanned pages and image queries.
+# Tesseract OCR (English + Chinese) for scanned pages and image queries; Chromium for the browser test.
 system:
 	@if ! (command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -q chi_sim); then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-chi-sim >/dev/null; \
 	  else echo "warning: tesseract-ocr (+chi_sim) missing and cannot apt-get it: OCR of scanned pages is disabled"; fi; \
+	fi
+	@# Chromium + its driver from Debian, for the chat page's headless browser test (skipped without them).
+	@if ! (test -x /usr/bin/chromium && test -x /usr/bin/chromedriver); then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else echo "warning: chromium + chromium-driver missing and cannot apt-get them: the browser test is skipped"; fi; \
 	fi
 
 clean:

@@ -1,4 +1,4 @@
-"""The `unirag` command line: ingest, query, ls, rm, eval, bench, demo."""
+"""The `unirag` command line: ingest, query, ls, rm, eval, bench, demo, chat, init."""
 from __future__ import annotations
 
 import argparse
@@ -12,7 +12,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-def _pipeline(args, must_exist: bool = False):
+def _pipeline(args, must_exist: bool = False, generator: dict | None = None):
     """A pipeline on --db; the encoder is --encoder, else the one the store was built with."""
     from pipelines.pipeline import DEFAULT_ENCODER, ENCODER_PRESETS, Pipeline
 
@@ -30,6 +30,8 @@ def _pipeline(args, must_exist: bool = False):
     config.update(db=args.db, chroma_url=args.chroma_url, encoder=encoder)
     if getattr(args, "workers", None) is not None:
         config["workers"] = args.workers
+    if generator is not None:
+        config["generator"] = generator
     return Pipeline.from_dict(config)
 
 
@@ -164,6 +166,25 @@ def cmd_init(args) -> int:
     return 0
 
 
+def cmd_chat(args) -> int:
+    from pipelines.chat import TerminalChat, create_app, generator_config, is_loopback, serve
+    from pipelines.chat.uploads import UploadPolicy
+
+    pipeline = _pipeline(args, generator=generator_config(args.generator))
+    if args.cli:
+        TerminalChat(pipeline, top_k=args.k).run(sys.stdin, sys.stdout)
+        return 0
+    uploads = UploadPolicy(Path(args.db) / "uploads", max_bytes=int(args.max_upload_mb * (1 << 20)),
+                           max_pages=args.max_pages)
+    app = create_app(pipeline, uploads=uploads)
+    if not is_loopback(args.host):
+        print(f"warning: serving on {args.host}: anyone who can reach it can read and upload documents",
+              file=sys.stderr)
+    print(f"unirag chat on http://{args.host}:{args.port}/ (store {args.db}; Ctrl-C stops)", flush=True)
+    serve(app, host=args.host, port=args.port)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="unirag", description="Multimodal RAG over PDFs, offline by default.")
     common = argparse.ArgumentParser(add_help=False)
@@ -223,6 +244,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-llama", action="store_true", help="skip the LlamaIndex baseline")
     p.add_argument("--json", help="also write the results to this file")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("chat", parents=[common], help="chat over the documents: a web page (or --cli in the terminal)")
+    p.add_argument("--cli", action="store_true", help="terminal chat: questions from stdin until EOF or 'quit'")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--generator", default=None, help="answer generator: a name or a JSON config (default: extractive)")
+    p.add_argument("-k", type=int, default=10, help="chunks to retrieve as evidence (default 10)")
+    p.add_argument("--max-upload-mb", type=float, default=50.0, help="largest PDF accepted by upload (default 50)")
+    p.add_argument("--max-pages", type=int, default=500, help="most pages in an uploaded PDF (default 500)")
+    p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("demo", parents=[common], help="ingest generated sample documents and answer questions")
     p.set_defaults(func=cmd_demo)

@@ -1,0 +1,228 @@
+"""The chat web app: one Pipeline behind a small JSON/SSE API and a static page.
+
+Routes: `GET /` (the page), `GET /api/info`, `GET /api/docs`, `POST /api/ask` (server-sent
+events: `token` pieces from `Generator.stream()`, then `answer` with citations and evidence
+crops), `GET /api/page/{doc_id}/{page}.png?bbox=x0,y0,x1,y1` (the page rendered from the
+document's source file, cited region outlined), `GET /api/crops/{path}` (stored crops, only
+from DB/crops), `POST /api/upload` (PDFs, checked, then ingested in the background) and
+`GET /api/jobs/{id}` (ingest progress).
+
+>>> from pipelines.pipeline import Pipeline
+>>> create_app(Pipeline(db="/tmp/unirag-doctest-chat", encoder={"name": "hash"})).title
+'unirag chat'
+"""
+
+import json
+import logging
+import threading
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote, urlparse
+
+# No `from __future__ import annotations` here: FastAPI reads the route signatures, whose types
+# (the Ask model, UploadFile) are imported lazily, inside the functions that declare the routes.
+
+from pipelines.chat.jobs import IngestJobs
+from pipelines.chat.pages import PageRenderer, PageRenderError
+from pipelines.chat.uploads import UploadError, UploadPolicy
+from rag.factory import require
+from rag.types import Answer, Hit, Query
+
+log = logging.getLogger("unirag.chat")
+STATIC = Path(__file__).resolve().parent / "static"
+THUMB_MODALITIES = ("figure", "table", "formula", "image")
+MAX_QUESTION = 2000
+
+
+def crop_url(crop_path: str, crops_dir: Path) -> str:
+    """URL of a stored crop, or "" when it is not inside `crops_dir`."""
+    if not crop_path:
+        return ""
+    try:
+        rel = Path(crop_path).resolve().relative_to(crops_dir.resolve())
+    except ValueError:
+        return ""
+    return "/api/crops/" + quote(rel.as_posix())
+
+
+def page_url(doc_id: str, page: int, bbox) -> str:
+    url = f"/api/page/{quote(doc_id, safe='')}/{int(page)}.png"
+    return url if bbox is None else url + "?bbox=" + ",".join(f"{v:g}" for v in bbox)
+
+
+def answer_json(answer: Answer, crops_dir: Path) -> dict:
+    """The final answer as the page shows it: text, citations with page links, evidence crops."""
+    crops = {h.chunk.id: h.crop_path for h in answer.hits}
+    citations = [{"n": i, "doc_id": c.doc_id, "page": c.page, "bbox": c.bbox, "modality": c.modality,
+                  "chunk_id": c.chunk_id, "label": c.label(), "page_url": page_url(c.doc_id, c.page, c.bbox),
+                  "crop_url": crop_url(c.source or crops.get(c.chunk_id, ""), crops_dir)}
+                 for i, c in enumerate(answer.citations, 1)]
+    evidence = [_evidence(h, crops_dir) for h in answer.hits
+                if h.chunk.modality in THUMB_MODALITIES and crop_url(h.crop_path, crops_dir)]
+    return {"question": answer.question, "text": answer.text, "found": answer.found,
+            "generator": answer.generator, "llm": answer.generator != "extractive",
+            "citations": citations, "evidence": evidence}
+
+
+def _evidence(hit: Hit, crops_dir: Path) -> dict:
+    c = hit.chunk
+    return {"doc_id": c.doc_id, "page": c.page, "modality": c.modality, "caption": c.caption or c.text[:120],
+            "crop_url": crop_url(hit.crop_path, crops_dir), "page_url": page_url(c.doc_id, c.page, c.bbox)}
+
+
+def sse(event: str, data: dict) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def ask_events(pipeline, question: str, top_k: int = 10):
+    """Server-sent events for one question: `token`s, then `answer` (or `error`)."""
+    try:
+        hits = pipeline.retrieve(Query(text=question), top_k)
+        for part in pipeline.generator.stream(question, hits):
+            if isinstance(part, str):
+                yield sse("token", {"text": part})
+            else:
+                yield sse("answer", answer_json(part, pipeline.store.crops_dir))
+    except Exception as e:  # the page shows it; the server keeps running
+        log.exception("question failed: %s", question)
+        yield sse("error", {"message": f"{type(e).__name__}: {e}"})
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    if not text:
+        return None
+    try:
+        x0, y0, x1, y1 = (float(v) for v in text.split(","))
+    except ValueError:
+        raise ValueError(f"bbox: expected 4 comma-separated numbers x0,y0,x1,y1, got {text!r}") from None
+    if not (x0 <= x1 and y0 <= y1):
+        raise ValueError(f"bbox: expected x0<=x1 and y0<=y1, got {text!r}")
+    return x0, y0, x1, y1
+
+
+def warm_up(pipeline) -> None:
+    """Load the encoder and the keyword index before the first question needs them."""
+    try:
+        pipeline.retrieve(Query(text="warm up"), 1)
+    except Exception:  # the first real question will report it
+        log.warning("warm-up failed", exc_info=True)
+
+
+def create_app(pipeline, uploads: UploadPolicy | None = None, renderer: PageRenderer | None = None):
+    """A FastAPI app serving `pipeline`; uploads go to `DB/uploads` unless `uploads` says otherwise."""
+    fastapi = require("fastapi", "server")
+    require("python_multipart", "server")  # python-multipart, for uploads
+    uploads = uploads or UploadPolicy(pipeline.store.path / "uploads")
+    jobs = IngestJobs(pipeline)
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        threading.Thread(target=warm_up, args=(pipeline,), daemon=True, name="unirag-warm-up").start()
+        yield
+        jobs.close()
+
+    app = fastapi.FastAPI(title="unirag chat", docs_url=None, redoc_url=None, lifespan=lifespan)
+    app.state.jobs = jobs
+
+    @app.middleware("http")
+    async def same_origin_writes(request, call_next):
+        """Refuse POSTs sent by pages of other sites (a browser names their origin): no other
+        site may upload to, or ask through, a server on this machine."""
+        origin = request.headers.get("origin")
+        foreign = origin and urlparse(origin).netloc != request.headers.get("host")
+        if request.method not in ("GET", "HEAD") and foreign:
+            from fastapi.responses import JSONResponse
+
+            return JSONResponse({"detail": f"expected a request from this server's page, got origin {origin}"},
+                                status_code=403)
+        return await call_next(request)
+    _chat_routes(app, pipeline, uploads)
+    _file_routes(app, pipeline.store, renderer or PageRenderer())
+    _upload_routes(app, uploads, jobs)
+    return app
+
+
+def _chat_routes(app, pipeline, uploads: UploadPolicy) -> None:
+    from fastapi import HTTPException
+    from fastapi.responses import FileResponse, StreamingResponse
+    from pydantic import BaseModel, Field
+
+    class Ask(BaseModel):
+        question: str = Field(min_length=1, max_length=MAX_QUESTION)
+        top_k: int = Field(10, ge=1, le=50)
+
+    @app.get("/", include_in_schema=False)
+    def index():
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    @app.get("/api/info")
+    def info():
+        name = pipeline.generator.name
+        return {"generator": name, "llm": name != "extractive", "max_upload_bytes": uploads.max_bytes,
+                "max_pages": uploads.max_pages}
+
+    @app.get("/api/docs")
+    def docs():
+        return [{"doc_id": d, "chunks": v["chunks"], "complete": v["chunks"] == v["expected"],
+                 "file": Path(v["source"]).name} for d, v in sorted(pipeline.store.docs().items())]
+
+    @app.post("/api/ask")
+    def ask(req: Ask):
+        if not req.question.strip():
+            raise HTTPException(422, "question: expected some text, got only spaces")
+        return StreamingResponse(ask_events(pipeline, req.question.strip(), req.top_k),
+                                 media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+
+
+def _file_routes(app, store, renderer: PageRenderer) -> None:
+    """Page images (only of documents in the store) and crops (only from DB/crops)."""
+    from fastapi import HTTPException
+    from fastapi.responses import FileResponse, Response
+
+    @app.get("/api/page/{doc_id}/{page}.png")
+    def page_png(doc_id: str, page: int, bbox: str | None = None):
+        try:
+            box = parse_bbox(bbox)
+        except ValueError as e:
+            raise HTTPException(422, str(e)) from None
+        doc = store.docs().get(doc_id)
+        if doc is None:  # a document of the store, never a path from the request
+            raise HTTPException(404, f"{doc_id}: no such document in the store")
+        try:
+            png = renderer.render(doc["source"], page, box)
+        except PageRenderError as e:
+            raise HTTPException(404, str(e)) from None
+        return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+    @app.get("/api/crops/{rel:path}")
+    def crop(rel: str):
+        root = store.crops_dir.resolve()
+        target = (root / rel).resolve()
+        if not target.is_relative_to(root) or target.suffix.lower() != ".png" or not target.is_file():
+            raise HTTPException(404, f"{rel}: no such crop")
+        return FileResponse(target, media_type="image/png")
+
+
+def _upload_routes(app, uploads: UploadPolicy, jobs: IngestJobs) -> None:
+    from fastapi import File, HTTPException, UploadFile
+    from fastapi.responses import JSONResponse
+
+    @app.post("/api/upload", status_code=202)
+    def upload(files: list[UploadFile] = File(...)):
+        saved, rejected = [], []
+        for f in files:
+            try:
+                path, _ = uploads.save(f.filename or "", f.file.read(uploads.max_bytes + 1))
+                saved.append(path)
+            except UploadError as e:
+                rejected.append({"name": f.filename, "error": str(e)})
+        if not saved:
+            return JSONResponse({"detail": "no file accepted", "rejected": rejected}, status_code=400)
+        return {"job": jobs.submit(saved), "accepted": [p.name for p in saved], "rejected": rejected}
+
+    @app.get("/api/jobs/{job_id}")
+    def job(job_id: str):
+        status = jobs.status(job_id)
+        if status is None:
+            raise HTTPException(404, f"{job_id}: no such ingest job")
+        return status

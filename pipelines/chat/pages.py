@@ -1,0 +1,49 @@
+"""Page images on demand: one PDF page rendered to PNG with PyMuPDF, the cited region
+outlined. The PDF is only read; the highlight is drawn on an in-memory copy.
+
+>>> import tempfile, pathlib
+>>> from parsers.samples import make_sample_pdf
+>>> pdf = make_sample_pdf(pathlib.Path(tempfile.mkdtemp()) / "s.pdf")
+>>> PageRenderer().render(pdf, 1, bbox=(60, 60, 300, 120))[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
+True
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class PageRenderError(LookupError):
+    """The page cannot be rendered (file gone, not a PDF, no such page)."""
+
+
+class PageRenderer:
+    """Renders page `page` (1-based) of a PDF to PNG bytes, with `bbox` (PDF points) outlined."""
+
+    def __init__(self, zoom: float = 1.5, color: tuple[float, float, float] = (0.95, 0.1, 0.1)):
+        self.zoom = float(zoom)
+        self.color = tuple(color)
+
+    def to_dict(self) -> dict:
+        return {"zoom": self.zoom, "color": list(self.color)}
+
+    def render(self, pdf: str | Path, page: int, bbox: tuple[float, float, float, float] | None = None) -> bytes:
+        import pymupdf
+
+        pdf = Path(pdf)
+        if not pdf.is_file():
+            raise PageRenderError(f"{pdf}: the source file is no longer there (moved or deleted); "
+                                  "re-ingest it to see its pages")
+        try:
+            doc = pymupdf.open(pdf)
+        except Exception as e:
+            raise PageRenderError(f"{pdf}: cannot be opened as a PDF ({e})") from e
+        with doc:
+            if not 1 <= page <= doc.page_count:
+                raise PageRenderError(f"{pdf}: expected a page from 1 to {doc.page_count}, got {page}")
+            p = doc[page - 1]
+            if bbox is not None:
+                r = pymupdf.Rect(bbox) & p.rect  # keep it on the page
+                if not r.is_empty:
+                    p.draw_rect(r + (-3, -3, 3, 3), color=self.color, fill=(1.0, 0.9, 0.2),
+                                fill_opacity=0.18, width=2.5, overlay=True)
+            return p.get_pixmap(matrix=pymupdf.Matrix(self.zoom, self.zoom), alpha=False).tobytes("png")

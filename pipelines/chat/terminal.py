@@ -1,0 +1,73 @@
+"""A terminal chat loop for people without a browser: questions from a stream (stdin) until
+EOF or `quit`, answers printed as they stream, then their citations.
+
+>>> import io
+>>> from rag.generation import ExtractiveAnswerer
+>>> from rag.types import Chunk, Hit
+>>> class Tiny:  # anything with retrieve() and a generator, like Pipeline
+...     generator = ExtractiveAnswerer()
+...     def retrieve(self, query, top_k=10):
+...         return [Hit(Chunk(doc_id="d", modality="text", page=2, text="The pack stores 12 kWh."), 1.0)]
+>>> out = io.StringIO()
+>>> TerminalChat(Tiny()).run(io.StringIO("What does the pack store?\\nquit\\n"), out)
+1
+>>> print(out.getvalue().strip())
+A: The pack stores 12 kWh. [d p.2]
+   [1] d p.2 text
+   (extractive answer from the retrieved evidence; no LLM was used)
+"""
+from __future__ import annotations
+
+from typing import TextIO
+
+from rag.types import Answer, Query
+
+QUIT = ("quit", "exit", ":q")
+
+
+def print_citations(answer: Answer, out: TextIO) -> None:
+    if not answer.found:
+        print("   (no supporting evidence retrieved)", file=out)
+    for i, c in enumerate(answer.citations, 1):
+        region = "" if c.bbox is None else " region (" + ", ".join(f"{v:.0f}" for v in c.bbox) + ")"
+        print(f"   [{i}] {c.doc_id} p.{c.page} {c.modality}{region}", file=out)
+    if answer.generator == "extractive":
+        print("   (extractive answer from the retrieved evidence; no LLM was used)", file=out)
+
+
+class TerminalChat:
+    """Reads questions line by line and streams each answer; `run()` returns how many it answered."""
+
+    def __init__(self, pipeline, top_k: int = 10, prompt: str = "? "):
+        self.pipeline = pipeline
+        self.top_k = int(top_k)
+        self.prompt = prompt
+
+    def run(self, inp: TextIO, out: TextIO) -> int:
+        interactive = inp.isatty()
+        answered = 0
+        while True:
+            if interactive:
+                print(self.prompt, end="", file=out, flush=True)
+            line = inp.readline()
+            if not line or line.strip().lower() in QUIT:
+                return answered
+            question = line.strip()
+            if not question:
+                continue
+            self._answer(question, out)
+            answered += 1
+            print(file=out, flush=True)
+
+    def _answer(self, question: str, out: TextIO) -> None:
+        try:
+            hits = self.pipeline.retrieve(Query(text=question), self.top_k)
+            print("A: ", end="", file=out, flush=True)
+            for part in self.pipeline.generator.stream(question, hits):
+                if isinstance(part, str):
+                    print(part, end="", file=out, flush=True)
+                else:
+                    print(file=out)
+                    print_citations(part, out)
+        except Exception as e:  # one failed question must not end the session
+            print(f"\nerror: {type(e).__name__}: {e}", file=out, flush=True)

@@ -1,0 +1,265 @@
+"""The chat web API through FastAPI's TestClient: answers with citations, page images, crops,
+uploads (refused when unsafe) and the containment of every file-serving route."""
+import dataclasses
+import json
+import shutil
+import sys
+import threading
+import time
+
+import pytest
+
+pytest.importorskip("fastapi")
+pytest.importorskip("python_multipart")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from parsers.samples import SAMPLE_QUESTIONS, make_sample_pdf  # noqa: E402
+from pipelines.chat import UploadPolicy, create_app  # noqa: E402
+from pipelines.pipeline import Pipeline  # noqa: E402
+from rag.generation import ExtractiveAnswerer, Generator  # noqa: E402
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def events(body: str) -> list[tuple[str, dict]]:
+    out = []
+    for block in body.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.splitlines())
+        out.append((lines["event"], json.loads(lines["data"])))
+    return out
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("chat")
+    pdf = make_sample_pdf(root / "docs" / "solar_field_study.pdf")
+    pipeline = Pipeline(db=root / "db", encoder={"name": "hash"})
+    assert pipeline.ingest([pdf], progress=False).ok
+    return root, pipeline
+
+
+@pytest.fixture()
+def client(built):
+    root, pipeline = built
+    app = create_app(pipeline, uploads=UploadPolicy(root / "db" / "uploads", max_bytes=200_000, max_pages=20))
+    with TestClient(app) as c:
+        yield c
+
+
+def ask(client, question: str) -> tuple[list[tuple[str, dict]], dict]:
+    r = client.post("/api/ask", json={"question": question})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+    evs = events(r.text)
+    assert evs[-1][0] == "answer", evs
+    return evs, evs[-1][1]
+
+
+def test_question_streams_answer_then_citations(client):
+    q = SAMPLE_QUESTIONS[0]  # the Corran capacity, in Table 1 on page 2
+    evs, answer = ask(client, q["question"])
+    tokens = [d["text"] for e, d in evs if e == "token"]
+    assert tokens and "".join(tokens) == answer["text"]
+    assert q["answer"].rstrip("%") in answer["text"] and answer["found"]
+    assert answer["generator"] == "extractive" and answer["llm"] is False
+    first = answer["citations"][0]
+    assert (first["doc_id"], first["page"], first["modality"]) == ("solar_field_study", 2, "table")
+    assert first["page_url"].startswith("/api/page/solar_field_study/2.png?bbox=")
+    assert first["crop_url"].startswith("/api/crops/solar_field_study/")
+
+
+def test_info_index_and_docs(client):
+    assert client.get("/api/info").json()["llm"] is False
+    page = client.get("/")
+    assert page.status_code == 200 and "unirag chat" in page.text and "no LLM was used" in page.text
+    docs = client.get("/api/docs").json()
+    assert [d["doc_id"] for d in docs] == ["solar_field_study"] and docs[0]["complete"]
+
+
+def test_bad_questions_are_refused(client):
+    assert client.post("/api/ask", json={"question": ""}).status_code == 422
+    assert client.post("/api/ask", json={"question": "   "}).status_code == 422
+    assert client.post("/api/ask", json={"question": "x" * 5000}).status_code == 422
+    assert client.post("/api/ask", json={"question": "x", "top_k": 0}).status_code == 422
+
+
+def test_page_image_is_a_png_with_the_region_outlined(client):
+    _, answer = ask(client, SAMPLE_QUESTIONS[0]["question"])
+    cited = client.get(answer["citations"][0]["page_url"])
+    plain = client.get("/api/page/solar_field_study/2.png")
+    assert cited.status_code == plain.status_code == 200
+    assert cited.headers["content-type"] == "image/png" and cited.content.startswith(PNG)
+    assert cited.content != plain.content  # the highlight is drawn
+    assert client.get("/api/page/solar_field_study/99.png").status_code == 404
+    assert client.get("/api/page/solar_field_study/1.png?bbox=1,2,3").status_code == 422
+    assert client.get("/api/page/nope/1.png").status_code == 404
+
+
+def test_evidence_crops_are_served(client):
+    _, answer = ask(client, SAMPLE_QUESTIONS[1]["question"])  # a figure question
+    assert answer["evidence"], answer
+    assert {e["modality"] for e in answer["evidence"]} <= {"figure", "table", "formula", "image"}
+    r = client.get(answer["evidence"][0]["crop_url"])
+    assert r.status_code == 200 and r.content.startswith(PNG)
+
+
+@pytest.mark.parametrize("url", [
+    "/api/crops/../chroma/chroma.sqlite3",
+    "/api/crops/..%2F..%2Fdocs%2Fsolar_field_study.pdf",
+    "/api/crops/%2e%2e/%2e%2e/docs/solar_field_study.pdf",
+    "/api/crops/%2Fetc%2Fpasswd",
+    "/api/crops//etc/passwd",
+    "/api/crops/solar_field_study/..%2F..%2F..%2Fdocs%2Fsolar_field_study.pdf",
+    "/api/page/..%2F..%2Fetc%2Fpasswd/1.png",
+    "/api/page/%2Fetc%2Fpasswd/1.png",
+    "/api/jobs/..%2F..%2Fetc%2Fpasswd",
+    "/static/../../pipelines/cli.py",
+    "/..%2F..%2Fpyproject.toml",
+])
+def test_file_routes_never_leave_their_folders(client, url):
+    r = client.get(url)
+    assert r.status_code == 404, (url, r.status_code, r.content[:80])
+    assert b"sqlite" not in r.content.lower() and b"root:" not in r.content and b"%PDF" not in r.content
+
+
+def test_crops_route_serves_only_pngs_inside_the_crops_folder(client, built):
+    root, _ = built
+    (root / "db" / "crops" / "notes.txt").write_text("secret")
+    (root / "db" / "outside.png").write_bytes(PNG + b"secret")
+    (root / "db" / "crops" / "inside.png").write_bytes(PNG + b"fine")
+    assert client.get("/api/crops/notes.txt").status_code == 404
+    assert client.get("/api/crops/inside.png").content == PNG + b"fine"
+    for url in ("/api/crops/..%2Foutside.png", "/api/crops/%2e%2e/outside.png",
+                "/api/crops/x/..%2F..%2Foutside.png", f"/api/crops/{root}/db/outside.png"):
+        assert client.get(url).status_code == 404, url
+
+
+def upload(client, name: str, data: bytes):
+    return client.post("/api/upload", files=[("files", (name, data, "application/pdf"))])
+
+
+def test_upload_refuses_non_pdf_oversize_and_traversal_names(client, built, tmp_path):
+    root, _ = built
+    pdf = make_sample_pdf(tmp_path / "s.pdf").read_bytes()
+    r = upload(client, "notes.pdf", b"just some text, not a PDF")
+    assert r.status_code == 400 and "expected a PDF" in r.json()["rejected"][0]["error"]
+    r = upload(client, "big.pdf", pdf + b"\n%" + b"x" * 200_000)
+    assert r.status_code == 400 and "expected at most 200000 bytes" in r.json()["rejected"][0]["error"]
+    for name in ("../../x.pdf", "..\\..\\x.pdf", "/etc/x.pdf", "..", "a.txt"):
+        r = upload(client, name, pdf)
+        assert r.status_code == 400, name
+    assert not (root / "x.pdf").exists() and not (root / "db" / "x.pdf").exists()
+    uploaded = root / "db" / "uploads"
+    assert not uploaded.exists() or not any(uploaded.glob("x*.pdf"))
+
+
+def test_upload_ingests_in_the_background_then_answers(client, built, tmp_path):
+    root, _ = built
+    make_sample_pdf(tmp_path / "s.pdf")
+    r = upload(client, "My Field Study.pdf", (tmp_path / "s.pdf").read_bytes())
+    assert r.status_code == 202, r.text
+    assert r.json()["accepted"] == ["My_Field_Study.pdf"]
+    status = client.app.state.jobs.wait(r.json()["job"], timeout=120)
+    assert status["state"] == "done" and status["done"] == status["total"] == 1, status
+    assert client.get(f"/api/jobs/{r.json()['job']}").json()["files"][0]["chunks"] > 0
+    assert (root / "db" / "uploads" / "My_Field_Study.pdf").is_file()
+    assert "My_Field_Study" in [d["doc_id"] for d in client.get("/api/docs").json()]
+    assert client.get("/api/page/My_Field_Study/1.png").content.startswith(PNG)
+    # the source file moves away: the page route says so instead of failing
+    shutil.move(root / "db" / "uploads" / "My_Field_Study.pdf", tmp_path / "moved.pdf")
+    r = client.get("/api/page/My_Field_Study/1.png")
+    assert r.status_code == 404 and "no longer there" in r.json()["detail"]
+    assert client.get("/api/jobs/999").status_code == 404
+
+
+def test_an_empty_store_answers_that_nothing_was_found(tmp_path):
+    app = create_app(Pipeline(db=tmp_path / "db", encoder={"name": "hash"}))
+    with TestClient(app) as c:
+        _, answer = ask(c, "What is the capacity?")
+        assert answer["found"] is False and answer["citations"] == []
+        assert c.get("/api/docs").json() == []
+
+
+def test_missing_server_extra_names_the_pip_command(tmp_path, monkeypatch, capsys):
+    from pipelines.cli import main
+
+    monkeypatch.setitem(sys.modules, "fastapi", None)  # as if not installed
+    with pytest.raises(ImportError, match=r"pip install 'unirag\[server\]'"):
+        create_app(Pipeline(db=tmp_path / "db", encoder={"name": "hash"}))
+    assert main(["chat", "--db", str(tmp_path / "db"), "--encoder", "hash"]) == 2
+    assert "pip install 'unirag[server]'" in capsys.readouterr().err
+
+
+class SlowWords(Generator):
+    """Streams the extractive answer word by word with a pause, like an LLM would."""
+
+    name = "slow-words"
+
+    def __init__(self, pause: float = 0.0):
+        self.pause = pause
+        self.inner = ExtractiveAnswerer()
+
+    def generate(self, question, hits):
+        return self.inner.generate(question, hits)
+
+    def stream(self, question, hits):
+        answer = self.generate(question, hits)
+        for i, word in enumerate(answer.text.split(" ")):
+            time.sleep(self.pause)
+            yield word if i == 0 else " " + word
+        yield dataclasses.replace(answer, generator=self.name)
+
+    def to_dict(self):
+        return {"name": self.name}
+
+
+def test_generator_pieces_are_relayed_one_event_each(built, monkeypatch):
+    _, pipeline = built
+    monkeypatch.setattr(pipeline, "generator", SlowWords())
+    with TestClient(create_app(pipeline)) as c:
+        evs, answer = ask(c, SAMPLE_QUESTIONS[4]["question"])
+        info = c.get("/api/info").json()
+    assert info["generator"] == "slow-words" and info["llm"] is True
+    tokens = [d["text"] for e, d in evs if e == "token"]
+    assert len(tokens) == len(answer["text"].split(" ")) > 3 and "".join(tokens) == answer["text"]
+    assert answer["llm"] is True and "ventilation louvres" in answer["text"]
+
+
+@pytest.mark.integration
+def test_answers_stream_through_a_real_server_before_they_finish(built, monkeypatch):
+    import httpx
+    import uvicorn
+
+    _, pipeline = built
+    monkeypatch.setattr(pipeline, "generator", SlowWords(pause=0.15))
+    server = uvicorn.Server(uvicorn.Config(create_app(pipeline), host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.started, "uvicorn did not start"
+        port = server.servers[0].sockets[0].getsockname()[1]
+        arrivals = []
+        with httpx.stream("POST", f"http://127.0.0.1:{port}/api/ask", timeout=30,
+                          json={"question": SAMPLE_QUESTIONS[4]["question"]}) as r:
+            for line in r.iter_lines():
+                if line.startswith("event: "):
+                    arrivals.append((line[7:], time.perf_counter()))
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    assert arrivals[-1][0] == "answer" and len(arrivals) > 4
+    first_token = arrivals[0][1]
+    assert arrivals[-1][1] - first_token > 0.15 * (len(arrivals) - 3)  # the first piece came early
+
+
+def test_posts_from_other_sites_are_refused(client, tmp_path):
+    pdf = make_sample_pdf(tmp_path / "s.pdf").read_bytes()
+    evil = {"Origin": "http://evil.example"}
+    r = client.post("/api/upload", files=[("files", ("x.pdf", pdf, "application/pdf"))], headers=evil)
+    assert r.status_code == 403 and "origin http://evil.example" in r.json()["detail"]
+    assert client.post("/api/ask", json={"question": "capacity"}, headers=evil).status_code == 403
+    same = {"Origin": "http://testserver"}  # the page itself (TestClient's host)
+    assert client.post("/api/ask", json={"question": "capacity"}, headers=same).status_code == 200
+    assert client.get("/api/docs", headers=evil).status_code == 200  # reads need no origin check
