@@ -241,5 +241,5 @@ def test_bad_config_and_unknown_name():
         PdfParser(ocr="sometimes")
     with pytest.raises(ValueError, match="crop_dpi"):
         PdfParser(crop_dpi=0)
-    with pytest.raises(ValueError, match=r"Unknown parser 'docx'.*\['pymupdf'\]"):
+    with pytest.raises(ValueError, match=r"Unknown parser 'docx'.*'office', 'pymupdf'\]"):
         make_parser("docx")
