@@ -26,7 +26,23 @@ def _pipeline(args, must_exist: bool = False):
     else:
         raise ValueError(f"--encoder: expected one of {sorted(ENCODER_PRESETS)} or a JSON config, "
                          f"got {args.encoder!r}")
-    return Pipeline(db=args.db, chroma_url=args.chroma_url, encoder=encoder, workers=getattr(args, "workers", None))
+    return Pipeline(db=args.db, chroma_url=args.chroma_url, encoder=encoder, workers=getattr(args, "workers", None),
+                    **_reranker(getattr(args, "reranker", None)))
+
+
+def _reranker(value: str | None) -> dict:
+    """--reranker NAME, a JSON config, or `none`; absent: the Pipeline's default."""
+    if value is None:
+        return {}
+    if value == "none":
+        return {"reranker": None}
+    if value.lstrip().startswith("{"):
+        return {"reranker": json.loads(value)}
+    from rag.rerank import RERANKERS
+
+    if value not in RERANKERS:
+        raise ValueError(f"--reranker: expected one of {sorted(RERANKERS) + ['none']} or a JSON config, got {value!r}")
+    return {"reranker": {"name": value}}
 
 
 def print_answer(answer, out=sys.stdout) -> None:
@@ -126,6 +142,9 @@ def cmd_demo(args) -> int:
     return 0
 
 
+RERANKER_HELP = "features, crossencoder (JSON with a model), none, or a JSON config; default: the pipeline's"
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="unirag", description="Multimodal RAG over PDFs, offline by default.")
     common = argparse.ArgumentParser(add_help=False)
@@ -149,6 +168,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--modality", action="append", help="only these chunk kinds (repeatable)")
     p.add_argument("--doc", action="append", help="only these document ids (repeatable)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--reranker", default=None, help=RERANKER_HELP)
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("ls", parents=[common], help="list stored documents")
@@ -163,6 +183,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--qa", required=True, help="QA JSONL file")
     p.add_argument("--image-qa", default=None, help="image-query JSONL file")
     p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--reranker", default=None, help=RERANKER_HELP)
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("demo", parents=[common], help="ingest generated sample documents and answer questions")
