@@ -70,13 +70,12 @@ class FeatureReranker(Reranker):
         idf = {t: math.log(1 + n / (1 + sum(t in s for s in texts))) for t in terms}
         total = sum(idf.values()) or 1.0
         top = max((h.score for h in hits), default=0.0)
-        low = min((h.score for h in hits), default=0.0)
         wanted_labels = query_labels(query.text)
         hints = modality_hints(query.text)
         out = []
         for h, words in zip(hits, texts):
             out.append({
-                "retrieval": (h.score - low) / (top - low) if top > low else 1.0,
+                "retrieval": max(h.score, 0.0) / top if top > 0 else 1.0,  # keeps the retriever's gaps
                 "coverage": sum(w for t, w in idf.items() if t in words) / total,
                 "label": float(bool(wanted_labels & chunk_labels(h.chunk))),
                 "modality": float(any(_matches(k, h.chunk.modality) for k in hints)),

@@ -1,4 +1,4 @@
-"""Tiny randomly initialised CLIP, SigLIP and Qwen2-VL models, built once per session and saved to
+"""Tiny randomly initialised CLIP, SigLIP and LLaVA models, built once per session and saved to
 a temp folder, so the encoders are tested through the real `from_pretrained` loading code offline."""
 import os
 import re
@@ -9,7 +9,7 @@ from rag.testing import sample_chunks
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-SPECIAL = ["[PAD]", "[UNK]", "[BOS]", "[EOS]", "<|vision_start|>", "<|vision_end|>", "<|image_pad|>", "<|video_pad|>"]
+SPECIAL = ["[PAD]", "[UNK]", "[BOS]", "[EOS]", "<image>"]
 
 
 def _tokenizer(bos: bool):
@@ -68,23 +68,35 @@ def tiny_siglip(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def tiny_qwen2_vl(tmp_path_factory):
-    from transformers import Qwen2VLConfig, Qwen2VLModel, Qwen2VLProcessor
-    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
+def tiny_llava(tmp_path_factory):
+    """A LLaVA-style vision-language model (CLIP vision tower + Llama decoder), the VLM2Vec backbone
+    family. (A tiny Qwen2-VL, GME's backbone, cannot be built here: its processor needs a video
+    processor, which needs torchvision, which this project does not install.)"""
+    from transformers import LlavaConfig, LlavaModel, LlavaProcessor
+    from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
 
     tok, n = _tokenizer(bos=False)
-    ids = {t: i for i, t in enumerate(SPECIAL)}
-    cfg = Qwen2VLConfig(
-        text_config=dict(vocab_size=n, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
-                         num_key_value_heads=1, max_position_embeddings=1024, bos_token_id=None, eos_token_id=3,
-                         pad_token_id=0, rope_parameters={"rope_type": "default", "mrope_section": [2, 3, 3],
-                                                          "rope_theta": 10000.0}),
-        vision_config=dict(depth=1, embed_dim=16, hidden_size=32, num_heads=2, patch_size=14, spatial_merge_size=2,
-                           temporal_patch_size=2),
-        image_token_id=ids["<|image_pad|>"], video_token_id=ids["<|video_pad|>"],
-        vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"])
-    path = tmp_path_factory.mktemp("tiny-qwen2-vl")
-    Qwen2VLModel(cfg).save_pretrained(path)
-    images = Qwen2VLImageProcessorPil(min_pixels=56 * 56, max_pixels=112 * 112)
-    Qwen2VLProcessor(image_processor=images, tokenizer=tok).save_pretrained(path)
+    cfg = LlavaConfig(
+        text_config=dict(model_type="llama", vocab_size=n, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=1024, pad_token_id=0),
+        vision_config=dict(model_type="clip_vision_model", hidden_size=32, image_size=32, patch_size=8, **LAYERS),
+        image_token_index=SPECIAL.index("<image>"), vision_feature_layer=-1)
+    path = tmp_path_factory.mktemp("tiny-llava")
+    LlavaModel(cfg).save_pretrained(path)
+    images = CLIPImageProcessorPil(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
+    LlavaProcessor(image_processor=images, tokenizer=tok, patch_size=8, vision_feature_select_strategy="default",
+                   image_token="<image>", num_additional_image_tokens=1).save_pretrained(path)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def tiny_llama(tmp_path_factory):
+    """A text-only decoder (Llama) with a plain tokenizer, for the mllm encoder's text-only path."""
+    from transformers import LlamaConfig, LlamaModel
+
+    tok, n = _tokenizer(bos=False)
+    path = tmp_path_factory.mktemp("tiny-llama")
+    LlamaModel(LlamaConfig(vocab_size=n, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
+                           num_key_value_heads=1, max_position_embeddings=1024, pad_token_id=0)).save_pretrained(path)
+    tok.save_pretrained(path)
     return str(path)

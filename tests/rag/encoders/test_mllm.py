@@ -19,17 +19,18 @@ def _png(colour, size=(80, 60)):
 _loaded: dict = {}
 
 
-class TestMllmQwen2VL(EncoderContract):
-    """A tiny random Qwen2-VL (the GME backbone) through the real loading code."""
+class TestMllmLlava(EncoderContract):
+    """A tiny random LLaVA (VLM2Vec's backbone family) through the real loading code."""
 
     @pytest.fixture(autouse=True)
-    def _model(self, tiny_qwen2_vl):
-        self.path = tiny_qwen2_vl
+    def _model(self, tiny_llava):
+        self.path = tiny_llava
 
     def encoder(self, **options):
         key = (self.path, tuple(sorted(options.items())))
         if key not in _loaded:
-            _loaded[key] = make_encoder("mllm", model=self.path, max_tokens=512, **options)
+            _loaded[key] = make_encoder("mllm", model=self.path, max_tokens=512, image_prompt="<image>",
+                                         **options)
         return _loaded[key]
 
     def test_query_nearest_to_matching_chunk(self):
@@ -77,3 +78,15 @@ def test_bad_options_are_refused():
         make_encoder("mllm", model="x", pooling="cls")
     with pytest.raises(ValueError, match="query_template"):
         make_encoder("mllm", model="x", query_template="no slot")
+
+
+def test_text_only_decoder_embeds_visual_chunks_by_their_text(tiny_llama):
+    enc = make_encoder("mllm", model=tiny_llama, multilingual=False)
+    fig = Chunk(doc_id="d", modality="figure", page=1, text="Figure 1", image=_png("red"))
+    same_text = Chunk(doc_id="d", modality="figure", page=2, text="Figure 1")
+    docs = enc.embed_documents([fig, same_text])
+    assert np.allclose(docs[0], docs[1], atol=1e-5) and not enc.reads_cjk
+    with_image = enc.embed_query(Query(text="Figure 1", image=_png("red")))
+    assert np.allclose(with_image, enc.embed_query(Query(text="Figure 1")), atol=1e-5)
+    with pytest.raises(ValueError, match="reads text only"):
+        enc.embed_query(Query(image=_png("red")))

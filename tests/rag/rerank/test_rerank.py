@@ -13,8 +13,11 @@ class TestFeatureReranker(RerankerContract):
         return make_reranker("features")
 
     def test_query_terms_lift_the_chunk_that_covers_them(self):
-        out = self.reranker().rerank(Query(text="how much rainfall does Oslo get"), sample_hits(), top_k=4)
-        assert out[0].chunk.modality == "table"  # last by retrieval score, first by coverage
+        hits = [Hit(h.chunk, s) for h, s in zip(sample_hits(), (0.9, 0.88, 0.87, 0.85))]
+        out = self.reranker().rerank(Query(text="how much rainfall does Oslo get"), hits, top_k=4)
+        assert out[0].chunk.modality == "table"  # last (closely) by retrieval score, first by coverage
+        far = [Hit(h.chunk, s) for h, s in zip(sample_hits(), (0.9, 0.5, 0.3, 0.1))]
+        assert self.reranker().rerank(Query(text="how much rainfall does Oslo get"), far)[0].chunk.id == far[0].chunk.id
 
     def test_labels_and_modality_hints(self):
         fig = Chunk(doc_id="d", modality="figure", page=3, text="Figure 2: output over a day", caption="Figure 2: output")
