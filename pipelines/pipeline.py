@@ -34,7 +34,7 @@ DEFAULTS = {
     "parser": {"name": "pymupdf"},
     "retriever": {"weights": {"dense": 0.5, "bm25": 1.0, "label": 1.0}},
     "generator": {"name": "extractive"},
-    "reranker": None,
+    "reranker": {"name": "features"},  # modality hints: +3 points hit@1 on natural questions, ~1 ms
 }
 RERANK_DEPTH = 50  # candidates fetched for a reranker, which cuts them to top_k
 

@@ -15,6 +15,7 @@ import numpy as np
 from rag.types import Chunk, Document, Hit, Query
 
 BATCH = 1000
+PAGE = 5000  # chunks per read when listing the whole collection
 
 
 def where_clause(query: Query) -> dict | None:
@@ -110,9 +111,11 @@ class ChromaStore:
 
     def docs(self) -> dict[str, dict]:
         """{doc_id: {"sha256", "chunks" (stored), "expected" (when complete), "source"}}."""
-        res = self._open().get(include=["metadatas"])
+        col = self._open()
+        metas = [m for offset in range(0, col.count(), PAGE)
+                 for m in col.get(include=["metadatas"], limit=PAGE, offset=offset)["metadatas"]]
         out: dict[str, dict] = {}
-        for m in res["metadatas"]:
+        for m in metas:
             d = out.setdefault(m["doc_id"], {"sha256": m["doc_sha"], "chunks": 0,
                                              "expected": m["doc_chunks"], "source": m["source"]})
             d["chunks"] += 1
@@ -168,9 +171,13 @@ class ChromaStore:
                 zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])]
 
     def all_chunks(self) -> list[Chunk]:
-        """Every stored chunk, without crops (to build the keyword index)."""
-        res = self._open().get(include=["documents", "metadatas"])
-        return [_chunk(cid, t, m) for cid, t, m in zip(res["ids"], res["documents"], res["metadatas"])]
+        """Every stored chunk, without crops (to build the keyword index); read in pages, since one
+        `get` of ~100k chunks exceeds SQLite's variable limit inside Chroma."""
+        col, out = self._open(), []
+        for offset in range(0, col.count(), PAGE):
+            res = col.get(include=["documents", "metadatas"], limit=PAGE, offset=offset)
+            out += [_chunk(cid, t, m) for cid, t, m in zip(res["ids"], res["documents"], res["metadatas"])]
+        return out
 
     def _hit(self, cid: str, text: str, m: dict, score: float, source: str) -> Hit:
         crop = str(self.path / m["crop"]) if m.get("crop") else ""

@@ -13,20 +13,21 @@ class TestFeatureReranker(RerankerContract):
         return make_reranker("features")
 
     def test_query_terms_lift_the_chunk_that_covers_them(self):
+        r = make_reranker("features", weights={"coverage": 0.5})
         hits = [Hit(h.chunk, s) for h, s in zip(sample_hits(), (0.9, 0.88, 0.87, 0.85))]
-        out = self.reranker().rerank(Query(text="how much rainfall does Oslo get"), hits, top_k=4)
+        out = r.rerank(Query(text="how much rainfall does Oslo get"), hits, top_k=4)
         assert out[0].chunk.modality == "table"  # last (closely) by retrieval score, first by coverage
         far = [Hit(h.chunk, s) for h, s in zip(sample_hits(), (0.9, 0.5, 0.3, 0.1))]
-        assert self.reranker().rerank(Query(text="how much rainfall does Oslo get"), far)[0].chunk.id == far[0].chunk.id
+        assert r.rerank(Query(text="how much rainfall does Oslo get"), far)[0].chunk.id == far[0].chunk.id
 
     def test_labels_and_modality_hints(self):
         fig = Chunk(doc_id="d", modality="figure", page=3, text="Figure 2: output over a day", caption="Figure 2: output")
         txt = Chunk(doc_id="d", modality="text", page=1, text="The output over a day is discussed in Figure 2.")
         tab = Chunk(doc_id="d", modality="table", page=5, text="| hour | output |")
         hits = [Hit(txt, 1.0), Hit(tab, 0.9), Hit(fig, 0.8)]
-        r = self.reranker()
+        r = make_reranker("features", weights={"label": 0.5})
         assert r.rerank(Query(text="What does Figure 2 show?"), hits)[0].chunk is fig  # label match
-        assert r.rerank(Query(text="which table lists output by hour"), hits)[0].chunk is tab
+        assert self.reranker().rerank(Query(text="which table lists output by hour"), hits)[0].chunk is tab
 
     def test_hints(self):
         assert modality_hints("the chart in 图3 and the equation") == {"figure", "formula"}
@@ -36,7 +37,7 @@ class TestFeatureReranker(RerankerContract):
         chunks = [Chunk(doc_id="d", modality="text", page=i + 1, text=("solar battery output " * 60) + str(i))
                   for i in range(50)]
         hits = [Hit(c, 1.0 - i / 100) for i, c in enumerate(chunks)]
-        r = self.reranker()
+        r = make_reranker("features", weights={"coverage": 0.5, "label": 0.5})  # every signal on
         r.rerank(Query(text="battery output in Table 3"), hits)  # warm the stemmer cache
         t0 = time.perf_counter()
         r.rerank(Query(text="battery output in Table 3"), hits)
