@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from rag.encoders.base import Encoder, chunk_text, normalize
+from rag.encoders.base import Encoder, chunk_text, normalize, one_thread
 from rag.factory import require
 from rag.types import Chunk, Query
 
@@ -163,6 +163,10 @@ class ClipEncoder(Encoder):
         return out.astype(np.float32)
 
     def embed_query(self, query: Query) -> np.ndarray:
+        with one_thread():
+            return self._embed_query(query)
+
+    def _embed_query(self, query: Query) -> np.ndarray:
         text = self._embed_texts([query.text])[0] if query.text.strip() else None
         if not query.image:
             return text

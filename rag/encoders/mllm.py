@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-from rag.encoders.base import Encoder, chunk_text, normalize
+from rag.encoders.base import Encoder, chunk_text, normalize, one_thread
 from rag.factory import require
 from rag.types import Chunk, Query
 
@@ -140,6 +140,10 @@ class MllmEncoder(Encoder):
         return out
 
     def embed_query(self, query: Query) -> np.ndarray:
+        with one_thread():
+            return self._embed_query(query)
+
+    def _embed_query(self, query: Query) -> np.ndarray:
         text = self.query_text(query.text) if query.text.strip() else self.query_text("")
         if not query.image:
             return self._embed([text])[0]

@@ -48,7 +48,7 @@ class KeywordIndex:
         return {"k1": self.k1, "b": self.b}
 
     def _index(self) -> _Snapshot:
-        version = (self.store.count(), self.store.revision)
+        version = self.store.version()
         with self._lock:
             if self._snapshot is None or self._snapshot.version != version:
                 self._snapshot = self._build(version)
