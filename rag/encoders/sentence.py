@@ -8,7 +8,7 @@ from typing import Sequence
 
 import numpy as np
 
-from rag.encoders.base import Encoder, chunk_text, normalize
+from rag.encoders.base import Encoder, chunk_text, normalize, one_thread
 from rag.factory import require
 from rag.text import windows
 from rag.types import Chunk, Query
@@ -79,7 +79,8 @@ class SentenceTransformerEncoder(Encoder):
     def embed_query(self, query: Query) -> np.ndarray:
         if not query.text.strip():
             raise ValueError(f"encoder {self.name!r} embeds text only; got an image query without text")
-        return self._encode([self.query_prefix + query.text])[0]
+        with one_thread():
+            return self._encode([self.query_prefix + query.text])[0]
 
     def to_dict(self) -> dict:
         return {"name": self.name, "model": self.model, "batch_size": self.batch_size,

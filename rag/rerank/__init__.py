@@ -1,12 +1,26 @@
-"""Rerankers by short name."""
+"""Rerankers by short name: `features` (cheap offline signals, text and visual chunks alike)
+and `crossencoder` (a Hugging Face cross-encoder over chunk text surrogates)."""
 from rag.factory import build
 from rag.rerank.base import Reranker
 
-RERANKERS: dict[str, str] = {}
+RERANKERS: dict[str, str] = {
+    "features": "rag.rerank.features.FeatureReranker",
+    "crossencoder": "rag.rerank.crossencoder.CrossEncoderReranker",
+}
 
 
 def make_reranker(name: str, **options) -> Reranker:
+    """Build a reranker by short name (or dotted class path).
+
+    >>> make_reranker("features").name
+    'features'
+    """
     return build("reranker", name, RERANKERS, **options)
 
 
-__all__ = ["RERANKERS", "Reranker", "make_reranker"]
+def reranker_from_dict(config: dict) -> Reranker:
+    config = dict(config)
+    return make_reranker(config.pop("name"), **config)
+
+
+__all__ = ["RERANKERS", "Reranker", "make_reranker", "reranker_from_dict"]

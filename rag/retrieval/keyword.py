@@ -48,7 +48,7 @@ class KeywordIndex:
         return {"k1": self.k1, "b": self.b}
 
     def _index(self) -> _Snapshot:
-        version = (self.store.count(), self.store.revision)
+        version = self.store.version()
         with self._lock:
             if self._snapshot is None or self._snapshot.version != version:
                 self._snapshot = self._build(version)
@@ -93,6 +93,10 @@ class KeywordIndex:
                                 (snap.page, query.pages)):
             if allowed:
                 scores = np.where(np.isin(values, list(allowed)), scores, 0.0)
-        top = np.argsort(-scores)[:k]
+        if k < len(scores):  # partial selection: a full sort of 100k scores costs more than the search
+            top = np.argpartition(-scores, k)[:k]
+            top = top[np.argsort(-scores[top], kind="stable")]
+        else:
+            top = np.argsort(-scores, kind="stable")
         top = top[scores[top] > 0]
         return self.store.hits([str(snap.ids[i]) for i in top], [float(scores[i]) for i in top], source)

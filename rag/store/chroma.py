@@ -15,6 +15,8 @@ import numpy as np
 from rag.types import Chunk, Document, Hit, Query
 
 BATCH = 1000
+PAGE = 5000  # chunks per read when listing the whole collection
+COUNT_TTL = 2.0  # seconds a count is trusted for changes made by other processes
 
 
 def where_clause(query: Query) -> dict | None:
@@ -60,6 +62,8 @@ class ChromaStore:
         self._col = None
         self._lock = threading.Lock()
         self.revision = 0  # bumped on every change made through this object
+        self._rows: tuple[tuple[int, int], dict] = ((-1, -1), {})  # chunk rows read by all_chunks()
+        self._counted = (-1.0, -1, 0)  # (time, revision, count) of the last count
 
     def to_dict(self) -> dict:
         return {"path": str(self.path), "url": self.url, "collection": self.collection}
@@ -108,11 +112,26 @@ class ChromaStore:
     def count(self) -> int:
         return self._open().count()
 
+    def version(self) -> tuple[int, int]:
+        """(chunk count, revision): changes whenever this object changes the store, and within
+        COUNT_TTL seconds when another process does. Counting a 100k collection takes ~15 ms,
+        too much to repeat for every query."""
+        import time
+
+        now = time.monotonic()
+        at, revision, n = self._counted
+        if revision != self.revision or now - at > COUNT_TTL:
+            revision, n = self.revision, self.count()
+            self._counted = (now, revision, n)
+        return n, revision
+
     def docs(self) -> dict[str, dict]:
         """{doc_id: {"sha256", "chunks" (stored), "expected" (when complete), "source"}}."""
-        res = self._open().get(include=["metadatas"])
+        col = self._open()
+        metas = [m for offset in range(0, col.count(), PAGE)
+                 for m in col.get(include=["metadatas"], limit=PAGE, offset=offset)["metadatas"]]
         out: dict[str, dict] = {}
-        for m in res["metadatas"]:
+        for m in metas:
             d = out.setdefault(m["doc_id"], {"sha256": m["doc_sha"], "chunks": 0,
                                              "expected": m["doc_chunks"], "source": m["source"]})
             d["chunks"] += 1
@@ -159,18 +178,25 @@ class ChromaStore:
     def search(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[Hit]:
         """Dense search; scores are inner products (cosine similarities for unit vectors)."""
         col = self._open()
-        n = col.count()
+        n = self.version()[0]
         if n == 0:
             return []
         res = col.query(query_embeddings=[np.asarray(vector, np.float32).tolist()], n_results=min(k, n),
-                        where=where, include=["documents", "metadatas", "distances"])
-        return [self._hit(cid, t, m, 1.0 - d, "dense") for cid, t, m, d in
-                zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])]
+                        where=where, include=["distances"])
+        return self.hits(res["ids"][0], [1.0 - d for d in res["distances"][0]], "dense")
 
     def all_chunks(self) -> list[Chunk]:
-        """Every stored chunk, without crops (to build the keyword index)."""
-        res = self._open().get(include=["documents", "metadatas"])
-        return [_chunk(cid, t, m) for cid, t, m in zip(res["ids"], res["documents"], res["metadatas"])]
+        """Every stored chunk, without crops (to build the keyword index); read in pages, since one
+        `get` of ~100k chunks exceeds SQLite's variable limit inside Chroma. The rows are kept
+        for `hits` until the store changes: fetching 50 hits' text and metadata from Chroma took
+        ~25 ms a query at 100k chunks, far more than the searches themselves."""
+        col, rows = self._open(), {}
+        version = self.version()
+        for offset in range(0, version[0], PAGE):
+            res = col.get(include=["documents", "metadatas"], limit=PAGE, offset=offset)
+            rows.update((cid, (t, m)) for cid, t, m in zip(res["ids"], res["documents"], res["metadatas"]))
+        self._rows = (version, rows)
+        return [_chunk(cid, t, m) for cid, (t, m) in rows.items()]
 
     def _hit(self, cid: str, text: str, m: dict, score: float, source: str) -> Hit:
         crop = str(self.path / m["crop"]) if m.get("crop") else ""
@@ -180,6 +206,13 @@ class ChromaStore:
         """Hits for chunk ids found by another index (e.g. keyword search), in the given order."""
         if not ids:
             return []
-        res = self._open().get(ids=list(ids), include=["documents", "metadatas"])
-        found = {cid: (t, m) for cid, t, m in zip(res["ids"], res["documents"], res["metadatas"])}
-        return [self._hit(cid, *found[cid], s, source) for cid, s in zip(ids, scores) if cid in found]
+        version, rows = self._rows
+        if version != self.version():
+            rows = {}
+        found = {}
+        missing = [cid for cid in ids if cid not in rows]
+        if missing:
+            res = self._open().get(ids=missing, include=["documents", "metadatas"])
+            found = {cid: (t, m) for cid, t, m in zip(res["ids"], res["documents"], res["metadatas"])}
+        return [self._hit(cid, *(rows.get(cid) or found[cid]), s, source)
+                for cid, s in zip(ids, scores) if cid in rows or cid in found]

@@ -9,7 +9,7 @@ from pipelines.pipeline import DEFAULTS, Pipeline
 
 def test_default_config_is_the_pipeline_default(tmp_path):
     cfg = yaml.safe_load(DEFAULT_CONFIG)
-    for key in ("encoder", "parser", "retriever", "generator"):
+    for key in ("encoder", "parser", "retriever", "reranker", "generator"):
         assert cfg[key] == DEFAULTS[key], key
     assert Pipeline(db=tmp_path).to_dict() == Pipeline.from_dict({**cfg, "db": str(tmp_path)}).to_dict()
 

@@ -84,3 +84,40 @@ def test_page_vectors_are_the_mean_of_their_page(tmp_path):
     own = enc.embed_documents(chunks)
     assert np.allclose(vecs[2], own[:2].mean(axis=0)) and np.allclose(vecs[3], own[3])
     assert np.allclose(vecs[:2], own[:2])
+
+
+def test_reranker_config_round_trip_and_cut(tmp_path):
+    p = Pipeline(db=tmp_path, encoder={"name": "hash"}, reranker={"name": "features"})
+    assert p.to_dict()["reranker"] == {"name": "features"}
+    assert Pipeline.from_dict(p.to_dict()).to_dict() == p.to_dict()
+    assert Pipeline(db=tmp_path, encoder={"name": "hash"}, reranker=None).reranker is None
+    with pytest.raises(ValueError, match="'name'"):
+        Pipeline(db=tmp_path, encoder={"name": "hash"}, reranker={"weights": {}})
+
+
+def test_reranker_sees_deep_candidates_and_cuts_to_top_k(ingested):
+    from pipelines.pipeline import RERANK_DEPTH
+    from rag.rerank.base import Reranker
+    from rag.types import Query
+
+    pipe = ingested[0]
+    seen = []
+
+    class Spy(Reranker):
+        name = "spy"
+
+        def rerank(self, query, hits, top_k=10):
+            seen.append(len(hits))
+            return list(reversed(hits))[:top_k]
+
+        def to_dict(self):
+            return {"name": self.name}
+
+    deep = pipe.retriever.retrieve(Query(text=SAMPLE_QUESTIONS[0]["question"]), RERANK_DEPTH)
+    pipe.reranker, saved = Spy(), pipe.reranker
+    try:
+        hits = pipe.retrieve(SAMPLE_QUESTIONS[0]["question"], top_k=3)
+    finally:
+        pipe.reranker = saved
+    assert seen == [len(deep)] and len(hits) == 3
+    assert [h.chunk.id for h in hits] == [h.chunk.id for h in reversed(deep)][:3]

@@ -32,7 +32,7 @@ class TestE5Encoder(EncoderContract):
 
 
 def test_unknown_encoder_lists_valid_names():
-    with pytest.raises(ValueError, match=r"expected one of \['composite', 'e5', 'hash', 'pixels', 'text'\]"):
+    with pytest.raises(ValueError, match=r"expected one of \['clip', 'composite', 'e5', 'hash', 'mllm', 'pixels', 'text'\]"):
         make_encoder("nope")
 
 

@@ -1,0 +1,101 @@
+import time
+
+import pytest
+
+from rag.rerank import make_reranker
+from rag.rerank.features import modality_hints
+from rag.testing import RerankerContract, sample_chunks, sample_hits
+from rag.types import Chunk, Hit, Query
+
+
+class TestFeatureReranker(RerankerContract):
+    def reranker(self):
+        return make_reranker("features")
+
+    def test_query_terms_lift_the_chunk_that_covers_them(self):
+        r = make_reranker("features", weights={"coverage": 0.5})
+        hits = [Hit(h.chunk, s) for h, s in zip(sample_hits(), (0.9, 0.88, 0.87, 0.85))]
+        out = r.rerank(Query(text="how much rainfall does Oslo get"), hits, top_k=4)
+        assert out[0].chunk.modality == "table"  # last (closely) by retrieval score, first by coverage
+        far = [Hit(h.chunk, s) for h, s in zip(sample_hits(), (0.9, 0.5, 0.3, 0.1))]
+        assert r.rerank(Query(text="how much rainfall does Oslo get"), far)[0].chunk.id == far[0].chunk.id
+
+    def test_labels_and_modality_hints(self):
+        fig = Chunk(doc_id="d", modality="figure", page=3, text="Figure 2: output over a day", caption="Figure 2: output")
+        txt = Chunk(doc_id="d", modality="text", page=1, text="The output over a day is discussed in Figure 2.")
+        tab = Chunk(doc_id="d", modality="table", page=5, text="| hour | output |")
+        hits = [Hit(txt, 1.0), Hit(tab, 0.9), Hit(fig, 0.8)]
+        r = make_reranker("features", weights={"label": 0.5})
+        assert r.rerank(Query(text="What does Figure 2 show?"), hits)[0].chunk is fig  # label match
+        assert self.reranker().rerank(Query(text="which table lists output by hour"), hits)[0].chunk is tab
+
+    def test_hints(self):
+        assert modality_hints("the chart in 图3 and the equation") == {"figure", "formula"}
+        assert modality_hints("表2中的数据") == {"table"} and modality_hints("battery capacity") == set()
+
+    def test_fifty_hits_take_milliseconds(self):
+        chunks = [Chunk(doc_id="d", modality="text", page=i + 1, text=("solar battery output " * 60) + str(i))
+                  for i in range(50)]
+        hits = [Hit(c, 1.0 - i / 100) for i, c in enumerate(chunks)]
+        r = make_reranker("features", weights={"coverage": 0.5, "label": 0.5})  # every signal on
+        r.rerank(Query(text="battery output in Table 3"), hits)  # warm the stemmer cache
+        t0 = time.perf_counter()
+        r.rerank(Query(text="battery output in Table 3"), hits)
+        assert time.perf_counter() - t0 < 0.25  # a few ms alone; generous for a shared 2-core machine
+
+    def test_unknown_weight_is_refused(self):
+        with pytest.raises(ValueError, match="unknown"):
+            make_reranker("features", weights={"dense": 1.0})
+
+
+@pytest.fixture(scope="session")
+def tiny_cross_encoder(tmp_path_factory):
+    """A tiny random BERT sequence-pair classifier with a word-piece vocabulary of the test texts."""
+    import re
+
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+
+    path = tmp_path_factory.mktemp("tiny-cross-encoder")
+    words = sorted(set(re.findall(r"[a-z0-9]+", " ".join(c.text for c in sample_chunks()).lower()
+                                  + " how much rainfall does oslo get")))
+    (path / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + words) + "\n")
+    tok = BertTokenizerFast(vocab_file=str(path / "vocab.txt"))
+    cfg = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=64, max_position_embeddings=128, num_labels=1)
+    BertForSequenceClassification(cfg).save_pretrained(path)
+    tok.save_pretrained(path)
+    return str(path)
+
+
+class TestCrossEncoderReranker(RerankerContract):
+    @pytest.fixture(autouse=True)
+    def _model(self, tiny_cross_encoder):
+        self.path = tiny_cross_encoder
+
+    def reranker(self):
+        return make_reranker("crossencoder", model=self.path, max_length=64)
+
+    def test_scores_are_the_models_logits_for_each_pair(self):
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        from rag.encoders.base import chunk_text
+
+        hits, q = sample_hits(), "how much rainfall does Oslo get"
+        out = self.reranker().rerank(Query(text=q), hits, top_k=4)
+        tok, model = AutoTokenizer.from_pretrained(self.path), AutoModelForSequenceClassification.from_pretrained(self.path)
+        by_id = {h.chunk.id: h.score for h in out}
+        for h in hits:
+            enc = tok(q, chunk_text(h.chunk), truncation="only_second", max_length=64, return_tensors="pt")
+            with torch.inference_mode():
+                assert abs(model(**enc).logits[0, 0].item() - by_id[h.chunk.id]) < 1e-4
+
+    def test_image_only_query_keeps_retrieval_order(self):
+        hits = sample_hits()
+        out = self.reranker().rerank(Query(image=b"\x89PNG"), hits, top_k=2)
+        assert [h.chunk.id for h in out] == [h.chunk.id for h in hits[:2]]
+
+
+def test_unknown_reranker_lists_valid_names():
+    with pytest.raises(ValueError, match=r"expected one of \['crossencoder', 'features'\]"):
+        make_reranker("nope")
