@@ -23,7 +23,7 @@ def test_add_search_and_metadata_round_trip(tmp_path):
     assert [h.chunk.text for h in hits] == ["beta", "alpha"]
     assert hits[0].chunk.page == 2 and hits[0].chunk.bbox == (0, 0, 10, 10)
     assert hits[0].score == pytest.approx(1.0, abs=1e-5)
-    assert store.docs() == {"d": {"sha256": "s1", "chunks": 2, "expected": 2, "source": "d.pdf"}}
+    assert store.docs() == {"d": {"sha256": "s1", "chunks": 2, "expected": 2, "source": "d.pdf", "complete": True}}
 
 
 def test_re_adding_a_document_replaces_it_without_duplicates(tmp_path):
