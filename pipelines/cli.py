@@ -52,7 +52,14 @@ def print_report(report) -> None:
 
 
 def cmd_ingest(args) -> int:
-    report = _pipeline(args).ingest(args.paths, progress=not args.quiet)
+    pipeline = _pipeline(args)
+    if args.ray is not None:
+        from pipelines.distributed import RayIngestor
+
+        ingestor = RayIngestor(pipeline.store, pipeline.encoder, pipeline.config["parser"], address=args.ray or None)
+        report = ingestor.run(args.paths, progress=not args.quiet)
+    else:
+        report = pipeline.ingest(args.paths, progress=not args.quiet)
     print_report(report)
     return 0 if report.ok else 1
 
@@ -83,7 +90,7 @@ def _store(args, must_exist: bool = True):
 def cmd_ls(args) -> int:
     docs = _store(args).docs()
     for doc_id, d in sorted(docs.items()):
-        state = "" if d["chunks"] == d["expected"] else f"  INCOMPLETE ({d['expected']} expected)"
+        state = "" if d["complete"] else f"  INCOMPLETE ({d['expected']} expected)"
         print(f"{doc_id}\t{d['chunks']} chunks\t{d['source']}{state}")
     print(f"{len(docs)} document(s)")
     return 0
@@ -140,6 +147,9 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", parents=[common], help="parse, embed and store PDFs (files or folders)")
     p.add_argument("paths", nargs="+")
     p.add_argument("--workers", type=int, default=None, help="parser processes (default: up to 2)")
+    p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="parse and embed on a Ray cluster (needs unirag[distributed]): no ADDRESS starts a "
+                        "local instance, or 'auto', or ray://HOST:10001; put it after the paths")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("query", parents=[common], help="answer a question with citations")
