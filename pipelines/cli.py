@@ -26,7 +26,9 @@ def _pipeline(args, must_exist: bool = False):
     else:
         raise ValueError(f"--encoder: expected one of {sorted(ENCODER_PRESETS)} or a JSON config, "
                          f"got {args.encoder!r}")
-    return Pipeline(db=args.db, chroma_url=args.chroma_url, encoder=encoder, workers=getattr(args, "workers", None))
+    parser = {"name": "pymupdf", "password": args.password} if getattr(args, "password", None) else None
+    return Pipeline(db=args.db, chroma_url=args.chroma_url, encoder=encoder, parser=parser,
+                    workers=getattr(args, "workers", None))
 
 
 def print_answer(answer, out=sys.stdout) -> None:
@@ -42,11 +44,16 @@ def print_answer(answer, out=sys.stdout) -> None:
         print("   (extractive answer from the retrieved evidence; no LLM was used)", file=out)
 
 
+def _printable(text: str) -> str:
+    """Undecodable bytes in file names (lone surrogates) shown as escapes instead of crashing print."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def print_report(report) -> None:
     for path, reason in report.failed:
-        print(f"error: {path}: {reason}", file=sys.stderr)
+        print(_printable(f"error: {path}: {reason}"), file=sys.stderr)
     for w in report.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+        print(_printable(f"warning: {w}"), file=sys.stderr)
     print(f"ingested {len(report.added)} document(s), {report.pages} pages, {report.chunks} chunks "
           f"in {report.seconds:.1f} s; {len(report.skipped)} unchanged, {len(report.failed)} failed")
 
@@ -68,8 +75,13 @@ def cmd_query(args) -> int:
     if args.image and not Path(args.image).is_file():
         print(f"error: {args.image}: no such image file", file=sys.stderr)
         return 2
-    answer = _pipeline(args, must_exist=True).query(args.text or "", image=args.image, top_k=args.k,
-                                   modalities=args.modality or (), doc_ids=args.doc or ())
+    try:
+        answer = _pipeline(args, must_exist=True).query(args.text or "", image=args.image, top_k=args.k,
+                                                        modalities=args.modality or (), doc_ids=args.doc or ())
+    except ValueError as e:
+        if args.image and str(e).startswith("query image"):
+            raise ValueError(f"{args.image}: {e}") from e
+        raise
     if args.json:
         print(json.dumps({"answer": answer.text, "found": answer.found, "citations": [
             {"doc": c.doc_id, "page": c.page, "bbox": c.bbox, "modality": c.modality, "chunk": c.chunk_id}
@@ -147,6 +159,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", parents=[common], help="parse, embed and store PDFs (files or folders)")
     p.add_argument("paths", nargs="+")
     p.add_argument("--workers", type=int, default=None, help="parser processes (default: up to 2)")
+    p.add_argument("--password", default=None, help="password for encrypted PDFs (tried on each encrypted file)")
     p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
                    help="parse and embed on a Ray cluster (needs unirag[distributed]): no ADDRESS starts a "
                         "local instance, or 'auto', or ray://HOST:10001; put it after the paths")

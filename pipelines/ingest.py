@@ -52,6 +52,15 @@ def expand(paths: Iterable[str | Path], suffixes: tuple[str, ...] | None = None)
     return out
 
 
+def _utf8(text: str) -> bool:
+    """False for names holding undecodable bytes (Python keeps them as lone surrogates)."""
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def embed_document(encoder: Encoder, doc: Document) -> np.ndarray:
     """Vectors for every chunk of `doc`. A page chunk repeats its page's text, so instead of
     encoding that text again its vector is the mean of the page's other chunks' vectors
@@ -126,7 +135,9 @@ class Ingestor:
         todo, ids = [], {}
         for f in files:
             doc_id = f.stem
-            if f.suffix.lower() not in SUPPORTED:
+            if not _utf8(str(f)):
+                report.failed.append((str(f), "file name is not valid UTF-8; rename the file"))
+            elif f.suffix.lower() not in SUPPORTED:
                 report.failed.append((str(f), f"unsupported file type {f.suffix or '(none)'!r}; expected {SUPPORTED}"))
             elif not f.is_file():
                 report.failed.append((str(f), "no such file"))

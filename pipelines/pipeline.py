@@ -6,6 +6,8 @@ True
 """
 from __future__ import annotations
 
+import dataclasses
+import logging
 from pathlib import Path
 from typing import Iterable
 
@@ -28,12 +30,20 @@ ENCODER_PRESETS = {
     "e5": {"name": "e5"},
     "hash": {"name": "hash"},
 }
+MAX_QUERY_CHARS = 8000  # longer question text is cut (and a warning logged): bounded time per query
 DEFAULTS = {
     "encoder": DEFAULT_ENCODER,
     "parser": {"name": "pymupdf"},
     "retriever": {"weights": {"dense": 0.5, "bm25": 1.0, "label": 1.0}},
     "generator": {"name": "extractive"},
 }
+
+
+def _bounded(text: str) -> str:
+    """Question text cut to MAX_QUERY_CHARS, with a warning when that loses something."""
+    if len(text) > MAX_QUERY_CHARS:
+        logging.getLogger("unirag.query").warning("query text of %d characters cut to %d", len(text), MAX_QUERY_CHARS)
+    return text[:MAX_QUERY_CHARS]
 
 
 class Pipeline:
@@ -70,6 +80,8 @@ class Pipeline:
     def retrieve(self, query: Query | str, top_k: int = 10) -> list[Hit]:
         if isinstance(query, str):
             query = Query(text=query)
+        if len(query.text) > MAX_QUERY_CHARS:
+            query = dataclasses.replace(query, text=_bounded(query.text))
         if not self._encoder_checked:
             self.store.check_encoder(self.encoder.to_dict(), record=False)
             self._encoder_checked = True
@@ -85,5 +97,6 @@ class Pipeline:
         """Answer a question (text, image or both) with citations to document, page and region."""
         if isinstance(image, (str, Path)):
             image = Path(image).read_bytes()
+        text = _bounded(text)
         q = Query(text=text, image=image, modalities=tuple(modalities), doc_ids=tuple(doc_ids))
         return self.generator.generate(text or "(image query)", self.retrieve(q, top_k))

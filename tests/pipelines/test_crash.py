@@ -86,7 +86,8 @@ def snapshot(db: Path) -> dict:
               for cid, text, meta, vec in zip(res["ids"], res["documents"], res["metadatas"], res["embeddings"])}
     crops = {str(p.relative_to(db)): p.read_bytes() for p in (db / "crops").rglob("*") if p.is_file()}
     keyword = KeywordIndex(store)
-    bm25 = {q["question"]: [(h.chunk.id, round(h.score, 4)) for h in keyword.search(Query(text=q["question"]), 20)]
+    # every chunk's BM25 score per question (rank order among equal scores follows storage order)
+    bm25 = {q["question"]: {h.chunk.id: round(h.score, 4) for h in keyword.search(Query(text=q["question"]), 10**6)}
             for q in SAMPLE_QUESTIONS}
     return {"chunks": chunks, "crops": crops, "docs": store.docs(), "bm25": bm25}
 
