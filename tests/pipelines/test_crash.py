@@ -139,6 +139,10 @@ def test_three_kills_then_rerun_match_an_uninterrupted_run(docs, reference, tmp_
 def test_twenty_kills_then_rerun_match_an_uninterrupted_run(docs, reference, tmp_path):
     log = crash_trials(docs, reference, tmp_path, trials=20)
     assert sum(": killed " in ln for ln in log) >= 15, log  # most kills land before the run ends
+    n_docs = len(reference[0]["docs"])
+    mid_batch = [ln for ln in log if ": killed " in ln and "complete" in ln and f"{n_docs} complete" not in ln
+                 and not ln.endswith("-> 0 complete, 0 half-written")]
+    assert mid_batch, log  # some kills landed between the first document stored and the last
 
 
 def test_a_second_run_after_a_clean_one_changes_nothing(docs, reference, tmp_path):
