@@ -17,17 +17,18 @@ import numpy as np
 from rag.types import Chunk, Document, Hit, Query, content_hash
 
 BATCH = 1000
-_PLAIN_NAME = re.compile(r"[\w][\w .+-]{0,199}")
+_PLAIN_NAME = re.compile(r"[^./\\\x00-\x1f][^/\\\x00-\x1f]{0,199}")
 
 
 def safe_name(name: str) -> str:
-    """A file/folder name for a doc or chunk id that cannot leave its parent folder: plain ids
-    (letters, digits, ``_ . + -``, spaces; no leading dot) are kept, anything else becomes a hash.
+    """A file/folder name for a doc or chunk id that cannot leave its parent folder: ids without
+    path separators, control characters or a leading dot are kept, anything else becomes a hash.
 
     >>> safe_name("report_2024"), safe_name("../../x")
     ('report_2024', 'id-3b39aa872a67a759')
     """
-    return name if _PLAIN_NAME.fullmatch(name) else "id-" + content_hash(name)
+    plain = _PLAIN_NAME.fullmatch(name) and len(name.encode("utf-8", "surrogatepass")) <= 200
+    return name if plain else "id-" + content_hash(name)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
