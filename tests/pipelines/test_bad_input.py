@@ -188,3 +188,32 @@ def test_broken_query_images_get_a_clear_error_naming_the_file(store, tmp_path, 
     assert f"error: {path}: query image: cannot decode it as an image" in err
     if case == "bomb_png":
         assert "pixels" in err
+
+
+CRASHY = '''
+import os
+from parsers import PdfParser
+
+class CrashyParser(PdfParser):
+    """Dies like a segfault on files named crash*.pdf."""
+    def parse(self, path, doc_id=None):
+        if os.path.basename(str(path)).startswith("crash"):
+            os._exit(139)
+        return super().parse(path, doc_id)
+'''
+
+
+def test_a_parser_process_that_dies_fails_only_its_file(tmp_path, monkeypatch):
+    from pipelines.ingest import Ingestor
+    from rag.encoders import make_encoder
+    from rag.store import ChromaStore
+
+    (tmp_path / "crashy_parser.py").write_text(CRASHY)
+    monkeypatch.syspath_prepend(str(tmp_path))  # spawned parser processes get this sys.path too
+    good = [p for p in make_sample_docs(tmp_path / "docs") if "scanned" not in p.stem]
+    (tmp_path / "docs" / "solar_field_study_scanned.pdf").rename(tmp_path / "docs" / "crash.pdf")
+    ingestor = Ingestor(ChromaStore(path=tmp_path / "db"), make_encoder("hash"),
+                        {"name": "crashy_parser.CrashyParser", "ocr": "off"}, workers=2)
+    report = ingestor.run([tmp_path / "docs"], progress=False)
+    assert sorted(report.added) == sorted(p.stem for p in good)
+    assert [(Path(f).name, why) for f, why in report.failed] == [("crash.pdf", "the parser process died (a crash or out of memory)")]
