@@ -36,23 +36,24 @@ def docs(tmp_path_factory):
     return folder
 
 
-def ingest_cmd(docs: Path, db: Path) -> list[str]:
-    return [sys.executable, "-m", "pipelines.cli", "ingest", str(docs), "--db", str(db), "--encoder", "hash", "-q"]
+def ingest_cmd(docs: Path, db: Path, workers: int | None = None) -> list[str]:
+    return [sys.executable, "-m", "pipelines.cli", "ingest", str(docs), "--db", str(db), "--encoder", "hash", "-q",
+            *(["--workers", str(workers)] if workers else [])]
 
 
-def run_ingest(docs: Path, db: Path) -> float:
+def run_ingest(docs: Path, db: Path, workers: int | None = None) -> float:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start = time.perf_counter()
-    done = subprocess.run(ingest_cmd(docs, db), env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(ingest_cmd(docs, db, workers), env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     return time.perf_counter() - start
 
 
-def kill_after(docs: Path, db: Path, delay: float) -> bool:
+def kill_after(docs: Path, db: Path, delay: float, workers: int | None = None) -> bool:
     """Start an ingest and SIGKILL its whole process group (parser workers too) after `delay`
     seconds; False if it finished first."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(ingest_cmd(docs, db), env=env, cwd=ROOT, start_new_session=True,
+    proc = subprocess.Popen(ingest_cmd(docs, db, workers), env=env, cwd=ROOT, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         proc.wait(timeout=delay)
@@ -118,13 +119,16 @@ def crash_trials(docs: Path, reference, tmp_path: Path, trials: int) -> list[str
     log = []
     for trial in range(trials):
         db = tmp_path / f"db{trial}"
+        # odd trials parse in the ingest process itself, so parse, embed and store alternate per
+        # document; even ones parse in worker processes and store each document as it comes
+        workers = 1 if trial % 2 else None
         # a first kill anywhere in the run (start-up, parse, embed, store), sometimes a second
         # one during the repair run, then a run left to finish
         delays = [rng.uniform(0.2, 1.1 * seconds)] + ([rng.uniform(0.2, seconds)] if rng.random() < 0.3 else [])
         for delay in delays:
-            killed = kill_after(docs, db, delay)
+            killed = kill_after(docs, db, delay, workers)
             log.append(f"trial {trial}: {'killed' if killed else 'finished'} at {delay:.1f} s -> {state(db)}")
-        run_ingest(docs, db)
+        run_ingest(docs, db, workers)
         assert_same(snapshot(db), want)
         shutil.rmtree(db)
     print("\n".join(log))
