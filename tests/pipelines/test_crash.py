@@ -31,7 +31,7 @@ def docs(tmp_path_factory):
     report, scanned, note = make_sample_docs(folder)
     scanned.unlink()
     make_two_column_pdf(folder / "two_column.pdf")
-    for name in ("solar_copy_a", "solar_copy_b"):
+    for name in ("solar_copy_a", "solar_copy_b", "solar_copy_c", "solar_copy_d"):
         make_sample_pdf(folder / f"{name}.pdf")
     return folder
 
@@ -49,12 +49,15 @@ def run_ingest(docs: Path, db: Path, workers: int | None = None) -> float:
     return time.perf_counter() - start
 
 
-def kill_after(docs: Path, db: Path, delay: float, workers: int | None = None) -> bool:
-    """Start an ingest and SIGKILL its whole process group (parser workers too) after `delay`
-    seconds; False if it finished first."""
+def kill_after(docs: Path, db: Path, delay: float, workers: int | None = None, crops: int = 0) -> bool:
+    """Start an ingest and SIGKILL its whole process group (parser workers too) `delay` seconds
+    after it started, or after it wrote its `crops`-th crop file (the store phase); False if it
+    finished first."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(ingest_cmd(docs, db, workers), env=env, cwd=ROOT, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while crops and proc.poll() is None and len(list(db.glob("crops/*/*.png"))) < crops:
+        time.sleep(0.005)
     try:
         proc.wait(timeout=delay)
         return False
@@ -124,10 +127,17 @@ def crash_trials(docs: Path, reference, tmp_path: Path, trials: int) -> list[str
         workers = 1 if trial % 2 else None
         # a first kill anywhere in the run (start-up, parse, embed, store), sometimes a second
         # one during the repair run, then a run left to finish
-        delays = [rng.uniform(0.2, 1.1 * seconds)] + ([rng.uniform(0.2, seconds)] if rng.random() < 0.3 else [])
-        for delay in delays:
-            killed = kill_after(docs, db, delay, workers)
-            log.append(f"trial {trial}: {'killed' if killed else 'finished'} at {delay:.1f} s -> {state(db)}")
+        # half of the first kills come at a random time, half a random moment after a random crop
+        # file was written (timing alone rarely hits the short store phase on a fast machine)
+        if trial % 4 < 2:
+            kills = [(rng.uniform(0.2, 1.1 * seconds), 0)]
+        else:
+            kills = [(rng.uniform(0.0, 0.3), rng.randint(1, len(want["crops"])))]
+        kills += [(rng.uniform(0.2, seconds), 0)] if rng.random() < 0.3 else []
+        for delay, crops in kills:
+            killed = kill_after(docs, db, delay, workers, crops)
+            when = f"{delay:.2f} s" + (f" after crop {crops}" if crops else "")
+            log.append(f"trial {trial}: {'killed' if killed else 'finished'} at {when} -> {state(db)}")
         run_ingest(docs, db, workers)
         assert_same(snapshot(db), want)
         shutil.rmtree(db)
