@@ -8,7 +8,7 @@ export SCARF_NO_ANALYTICS := true
 export DO_NOT_TRACK := true
 export OMP_THREAD_LIMIT := 1
 
-.PHONY: demo test install system clean
+.PHONY: demo test test-slow install system clean
 
 demo: install
 	rm -rf .demo
@@ -16,6 +16,10 @@ demo: install
 
 test: install
 	$(PY) -m pytest -q
+
+# the long tests: 20 SIGKILL trials of `unirag ingest`, ...
+test-slow: install
+	$(PY) -m pytest -q -m slow
 
 install: system $(STAMP)
 

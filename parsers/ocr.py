@@ -24,6 +24,7 @@ from parsers.lines import Line
 MIN_TEXT_CHARS = 30  # fewer characters than this counts as "no text layer"
 RETRY_BELOW_CONF = 60.0  # mean word confidence (0-100) under which other languages are tried
 TIMEOUT_S = 120
+MAX_OCR_PIXELS = 40_000_000  # a page bigger than this at the OCR dpi is rendered coarser (huge page sizes)
 _LINE_CLASSES = {"ocr_line", "ocr_header", "ocr_caption", "ocr_textfloat"}
 _BBOX = re.compile(r"bbox (\d+) (\d+) (\d+) (\d+)")
 _NS = "{http://www.w3.org/1999/xhtml}"
@@ -67,19 +68,20 @@ class PageOcr:
         """One `OcrPage` per page, in order; raises `OcrUnavailable` if Tesseract fails."""
         with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
             # render in this thread (PyMuPDF is not thread-safe); Tesseract runs in the pool
-            futures = [pool.submit(self.read, _png(page, self.dpi)) for page in pages]
+            futures = [pool.submit(self.read, *_render(page, self.dpi)) for page in pages]
             return [f.result() for f in futures]
 
-    def read(self, png: bytes) -> OcrPage:
-        """OCR one PNG image (a rendered page or a query picture)."""
+    def read(self, png: bytes, dpi: int | None = None) -> OcrPage:
+        """OCR one PNG image (a rendered page or a query picture) rendered at `dpi` (default: ours)."""
+        dpi = dpi or self.dpi
         first, *rest = self.languages.split("+")
-        page = self._run(png, first)
+        page = self._run(png, first, dpi)
         if rest and page.confidence < RETRY_BELOW_CONF:  # other script: lead with the others
-            page = self._run(png, "+".join(rest + [first]))
+            page = self._run(png, "+".join(rest + [first]), dpi)
         return page
 
-    def _run(self, png: bytes, languages: str) -> OcrPage:
-        cmd = ["tesseract", "stdin", "stdout", "-l", languages, "--dpi", str(self.dpi), "hocr"]
+    def _run(self, png: bytes, languages: str, dpi: int) -> OcrPage:
+        cmd = ["tesseract", "stdin", "stdout", "-l", languages, "--dpi", str(dpi), "hocr"]
         env = dict(os.environ, OMP_THREAD_LIMIT="1")  # ~7x faster on few cores
         try:
             done = subprocess.run(cmd, input=png, capture_output=True, env=env, timeout=TIMEOUT_S)
@@ -90,12 +92,16 @@ class PageOcr:
             err = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
             raise OcrUnavailable(f"OCR failed (tesseract -l {languages}: {err[0]}); "
                                  "install tesseract-ocr and its language data")
-        lines, confidence = parse_hocr(done.stdout, 72.0 / self.dpi)
+        lines, confidence = parse_hocr(done.stdout, 72.0 / dpi)
         return OcrPage(lines, languages, confidence)
 
 
-def _png(page: pymupdf.Page, dpi: int) -> bytes:
-    return page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY).tobytes("png")
+def _render(page: pymupdf.Page, dpi: int) -> tuple[bytes, int]:
+    """The page as a gray PNG and the dpi it was rendered at: `dpi`, or less if the page is so
+    large that `dpi` would pass MAX_OCR_PIXELS."""
+    inches = abs(page.rect) / 72 / 72 or 1.0
+    dpi = max(1, min(dpi, int((MAX_OCR_PIXELS / inches) ** 0.5)))
+    return page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY).tobytes("png"), dpi
 
 
 def parse_hocr(hocr: bytes, scale: float) -> tuple[list[Line], float]:

@@ -32,6 +32,8 @@ def _pipeline(args, must_exist: bool = False, generator: dict | None = None):
         config["workers"] = args.workers
     if generator is not None:
         config["generator"] = generator
+    if getattr(args, "password", None):
+        config["parser"] = {**(config.get("parser") or {"name": "pymupdf"}), "password": args.password}
     config.update(_reranker(getattr(args, "reranker", None)))
     return Pipeline.from_dict(config)
 
@@ -64,17 +66,29 @@ def print_answer(answer, out=sys.stdout) -> None:
         print("   (extractive answer from the retrieved evidence; no LLM was used)", file=out)
 
 
+def _printable(text: str) -> str:
+    """Undecodable bytes in file names (lone surrogates) shown as escapes instead of crashing print."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def print_report(report) -> None:
     for path, reason in report.failed:
-        print(f"error: {path}: {reason}", file=sys.stderr)
+        print(_printable(f"error: {path}: {reason}"), file=sys.stderr)
     for w in report.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+        print(_printable(f"warning: {w}"), file=sys.stderr)
     print(f"ingested {len(report.added)} document(s), {report.pages} pages, {report.chunks} chunks "
           f"in {report.seconds:.1f} s; {len(report.skipped)} unchanged, {len(report.failed)} failed")
 
 
 def cmd_ingest(args) -> int:
-    report = _pipeline(args).ingest(args.paths, progress=not args.quiet)
+    pipeline = _pipeline(args)
+    if args.ray is not None:
+        from pipelines.distributed import RayIngestor
+
+        ingestor = RayIngestor(pipeline.store, pipeline.encoder, pipeline.config["parser"], address=args.ray or None)
+        report = ingestor.run(args.paths, progress=not args.quiet)
+    else:
+        report = pipeline.ingest(args.paths, progress=not args.quiet)
     print_report(report)
     return 0 if report.ok else 1
 
@@ -83,8 +97,13 @@ def cmd_query(args) -> int:
     if args.image and not Path(args.image).is_file():
         print(f"error: {args.image}: no such image file", file=sys.stderr)
         return 2
-    answer = _pipeline(args, must_exist=True).query(args.text or "", image=args.image, top_k=args.k,
-                                   modalities=args.modality or (), doc_ids=args.doc or ())
+    try:
+        answer = _pipeline(args, must_exist=True).query(args.text or "", image=args.image, top_k=args.k,
+                                                        modalities=args.modality or (), doc_ids=args.doc or ())
+    except ValueError as e:
+        if args.image and str(e).startswith("query image"):
+            raise ValueError(f"{args.image}: {e}") from e
+        raise
     if args.json:
         print(json.dumps({"answer": answer.text, "found": answer.found, "citations": [
             {"doc": c.doc_id, "page": c.page, "bbox": c.bbox, "modality": c.modality, "chunk": c.chunk_id}
@@ -105,7 +124,7 @@ def _store(args, must_exist: bool = True):
 def cmd_ls(args) -> int:
     docs = _store(args).docs()
     for doc_id, d in sorted(docs.items()):
-        state = "" if d["chunks"] == d["expected"] else f"  INCOMPLETE ({d['expected']} expected)"
+        state = "" if d["complete"] else f"  INCOMPLETE ({d['expected']} expected)"
         print(f"{doc_id}\t{d['chunks']} chunks\t{d['source']}{state}")
     print(f"{len(docs)} document(s)")
     return 0
@@ -219,6 +238,10 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", parents=[common], help="parse, embed and store PDFs (files or folders)")
     p.add_argument("paths", nargs="+")
     p.add_argument("--workers", type=int, default=None, help="parser processes (default: up to 2)")
+    p.add_argument("--password", default=None, help="password for encrypted PDFs (tried on each encrypted file)")
+    p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="parse and embed on a Ray cluster (needs unirag[distributed]): no ADDRESS starts a "
+                        "local instance, or 'auto', or ray://HOST:10001; put it after the paths")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("query", parents=[common], help="answer a question with citations")

@@ -6,6 +6,8 @@ True
 """
 from __future__ import annotations
 
+import dataclasses
+import logging
 from pathlib import Path
 from typing import Iterable
 
@@ -30,6 +32,7 @@ ENCODER_PRESETS = {
     "e5": {"name": "e5"},
     "hash": {"name": "hash"},
 }
+MAX_QUERY_CHARS = 8000  # longer question text is cut (and a warning logged): bounded time per query
 DEFAULTS = {
     "encoder": DEFAULT_ENCODER,
     "parser": {"name": "pymupdf"},
@@ -49,6 +52,13 @@ def _reranker_config(reranker: dict | None | str) -> dict | None:
     if reranker is not None and "name" not in reranker:
         raise ValueError(f"Pipeline: expected a 'name' in the reranker config, got {reranker!r}")
     return dict(reranker) if reranker is not None else None
+
+
+def _bounded(text: str) -> str:
+    """Question text cut to MAX_QUERY_CHARS, with a warning when that loses something."""
+    if len(text) > MAX_QUERY_CHARS:
+        logging.getLogger("unirag.query").warning("query text of %d characters cut to %d", len(text), MAX_QUERY_CHARS)
+    return text[:MAX_QUERY_CHARS]
 
 
 class Pipeline:
@@ -100,7 +110,7 @@ class Pipeline:
         report, stored = IngestReport(), self.store.docs()
         for doc in docs:
             have = stored.get(doc.doc_id)
-            if have and have["sha256"] == doc.sha256 and have["chunks"] == have["expected"]:
+            if have and have["sha256"] == doc.sha256 and have["complete"]:
                 report.skipped.append(doc.doc_id)
                 continue
             doc = contextualize(doc)
@@ -112,6 +122,8 @@ class Pipeline:
     def retrieve(self, query: Query | str, top_k: int = 10) -> list[Hit]:
         if isinstance(query, str):
             query = Query(text=query)
+        if len(query.text) > MAX_QUERY_CHARS:
+            query = dataclasses.replace(query, text=_bounded(query.text))
         if not self._encoder_checked:
             self.store.check_encoder(self.encoder.to_dict(), record=False)
             self._encoder_checked = True
@@ -129,5 +141,6 @@ class Pipeline:
         """Answer a question (text, image or both) with citations to document, page and region."""
         if isinstance(image, (str, Path)):
             image = Path(image).read_bytes()
+        text = _bounded(text)
         q = Query(text=text, image=image, modalities=tuple(modalities), doc_ids=tuple(doc_ids))
         return self.generator.generate(text or "(image query)", self.retrieve(q, top_k))

@@ -6,17 +6,38 @@ pass embeddings explicitly (Chroma's built-in embedding function downloads a mod
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import threading
 from pathlib import Path
 
 import numpy as np
 
-from rag.types import Chunk, Document, Hit, Query
+from rag.types import Chunk, Document, Hit, Query, content_hash
 
 BATCH = 1000
 PAGE = 5000  # chunks per read when listing the whole collection
 COUNT_TTL = 2.0  # seconds a count is trusted for changes made by other processes
+_PLAIN_NAME = re.compile(r"[^./\\\x00-\x1f][^/\\\x00-\x1f]{0,199}")
+
+
+def safe_name(name: str) -> str:
+    """A file/folder name for a doc or chunk id that cannot leave its parent folder: ids without
+    path separators, control characters or a leading dot are kept, anything else becomes a hash.
+
+    >>> safe_name("report_2024"), safe_name("../../x")
+    ('report_2024', 'id-3b39aa872a67a759')
+    """
+    plain = _PLAIN_NAME.fullmatch(name) and len(name.encode("utf-8", "surrogatepass")) <= 200
+    return name if plain else "id-" + content_hash(name)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write via a temporary file and a rename, so readers never see half a file."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 def where_clause(query: Query) -> dict | None:
@@ -126,7 +147,9 @@ class ChromaStore:
         return n, revision
 
     def docs(self) -> dict[str, dict]:
-        """{doc_id: {"sha256", "chunks" (stored), "expected" (when complete), "source"}}."""
+        """{doc_id: {"sha256", "chunks" (stored), "expected", "source", "complete"}}. A document
+        caught half-way through `add` (a crash) is not complete: its chunks are too few, too
+        many (stale ones of the earlier version), or of two versions (then "sha256" is "")."""
         col = self._open()
         metas = [m for offset in range(0, col.count(), PAGE)
                  for m in col.get(include=["metadatas"], limit=PAGE, offset=offset)["metadatas"]]
@@ -135,17 +158,29 @@ class ChromaStore:
             d = out.setdefault(m["doc_id"], {"sha256": m["doc_sha"], "chunks": 0,
                                              "expected": m["doc_chunks"], "source": m["source"]})
             d["chunks"] += 1
+            if m["doc_sha"] != d["sha256"]:
+                d["sha256"] = ""
+        for d in out.values():
+            d["complete"] = bool(d["sha256"]) and d["chunks"] == d["expected"]
         return out
 
+    def crop_dir(self, doc_id: str) -> Path:
+        """The folder of a document's crops: always a direct child of `crops_dir`."""
+        return self.crops_dir / safe_name(doc_id)
+
     def add(self, doc: Document, vectors: np.ndarray) -> int:
-        """Store a document's chunks and crops, replacing any earlier version of it."""
+        """Store a document's chunks and crops, replacing any earlier version of it.
+
+        Crash-safe order: (1) the crops are written, each atomically; (2) the chunks are upserted
+        (ids are content hashes, so unchanged chunks are overwritten in place); (3) chunks and crops
+        of the earlier version that the new one lacks are deleted. Until (2) ends the document
+        reads as incomplete in `docs()`, so an interrupted ingest redoes it; the earlier version
+        stays searchable until the new one is in."""
         if len(vectors) != len(doc.chunks):
             raise ValueError(f"{doc.source}: expected {len(doc.chunks)} vectors, got {len(vectors)}")
-        self.delete(doc.doc_id)
         col = self._open()
-        ids, texts, metas = [], [], []
-        seen = set()
-        keep = []
+        folder = self.crop_dir(doc.doc_id)
+        ids, texts, metas, keep, crops, seen = [], [], [], [], set(), set()
         for i, c in enumerate(doc.chunks):
             if c.id in seen:  # identical content twice in one document: store it once
                 continue
@@ -153,10 +188,11 @@ class ChromaStore:
             keep.append(i)
             crop = ""
             if c.image:
-                rel = Path("crops") / doc.doc_id / f"{c.id}.png"
-                (self.path / rel).parent.mkdir(parents=True, exist_ok=True)
-                (self.path / rel).write_bytes(c.image)
-                crop = str(rel)
+                name = safe_name(c.id) + ".png"
+                folder.mkdir(parents=True, exist_ok=True)
+                _write_atomic(folder / name, c.image)
+                crops.add(name)
+                crop = f"crops/{folder.name}/{name}"
             ids.append(c.id)
             texts.append(c.text)
             metas.append(_meta(c, doc, crop))
@@ -165,15 +201,37 @@ class ChromaStore:
         vecs = np.asarray(vectors, dtype=np.float32)[keep]
         self.revision += 1
         for s in range(0, len(ids), BATCH):
-            col.add(ids=ids[s:s + BATCH], documents=texts[s:s + BATCH],
-                    metadatas=metas[s:s + BATCH], embeddings=vecs[s:s + BATCH].tolist())
+            col.upsert(ids=ids[s:s + BATCH], documents=texts[s:s + BATCH],
+                       metadatas=metas[s:s + BATCH], embeddings=vecs[s:s + BATCH].tolist())
+        self._prune(doc.doc_id, set(ids), crops)
         return len(ids)
 
-    def delete(self, doc_id: str) -> None:
+    def _prune(self, doc_id: str, ids: set[str], crops: set[str]) -> None:
+        """Delete a document's chunks not in `ids` and its crop files not in `crops`."""
         col = self._open()
-        col.delete(where={"doc_id": doc_id})
+        stale = [cid for cid in col.get(where={"doc_id": doc_id}, include=[])["ids"] if cid not in ids]
+        for s in range(0, len(stale), BATCH):
+            col.delete(ids=stale[s:s + BATCH])
         self.revision += 1
-        shutil.rmtree(self.crops_dir / doc_id, ignore_errors=True)
+        folder = self.crop_dir(doc_id)
+        if folder.is_dir():
+            for f in folder.iterdir():
+                if f.name not in crops:
+                    f.unlink(missing_ok=True)
+            if not crops:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def delete(self, doc_id: str) -> None:
+        """Delete a document's chunks, then its crops."""
+        self._prune(doc_id, set(), set())
+
+    def orphan_crops(self) -> list[Path]:
+        """Crop folders of documents the store does not hold (left by a crash before step 2 of
+        `add` for a file that is not ingested again)."""
+        if not self.crops_dir.is_dir():
+            return []
+        known = {safe_name(d) for d in self.docs()}
+        return sorted(p for p in self.crops_dir.iterdir() if p.name not in known)
 
     def search(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[Hit]:
         """Dense search; scores are inner products (cosine similarities for unit vectors)."""
@@ -199,8 +257,16 @@ class ChromaStore:
         return [_chunk(cid, t, m) for cid, (t, m) in rows.items()]
 
     def _hit(self, cid: str, text: str, m: dict, score: float, source: str) -> Hit:
-        crop = str(self.path / m["crop"]) if m.get("crop") else ""
+        crop = self._crop_path(m.get("crop") or "")
         return Hit(chunk=_chunk(cid, text, m), score=float(score), sources=(source,), crop_path=crop)
+
+    def _crop_path(self, rel: str) -> str:
+        """The crop file named in chunk metadata, only if it lies inside `crops_dir` (metadata in a
+        shared server is not trusted to name other files)."""
+        if not rel:
+            return ""
+        path = (self.path / rel).resolve()
+        return str(self.path / rel) if path.is_relative_to(self.crops_dir.resolve()) else ""
 
     def hits(self, ids: list[str], scores: list[float], source: str) -> list[Hit]:
         """Hits for chunk ids found by another index (e.g. keyword search), in the given order."""

@@ -23,7 +23,7 @@ def test_add_search_and_metadata_round_trip(tmp_path):
     assert [h.chunk.text for h in hits] == ["beta", "alpha"]
     assert hits[0].chunk.page == 2 and hits[0].chunk.bbox == (0, 0, 10, 10)
     assert hits[0].score == pytest.approx(1.0, abs=1e-5)
-    assert store.docs() == {"d": {"sha256": "s1", "chunks": 2, "expected": 2, "source": "d.pdf"}}
+    assert store.docs() == {"d": {"sha256": "s1", "chunks": 2, "expected": 2, "source": "d.pdf", "complete": True}}
 
 
 def test_re_adding_a_document_replaces_it_without_duplicates(tmp_path):
@@ -63,3 +63,23 @@ def test_encoder_mismatch_is_refused(tmp_path):
 def test_vector_count_must_match(tmp_path):
     with pytest.raises(ValueError, match="expected 2 vectors, got 1"):
         ChromaStore(path=tmp_path).add(doc(), vecs(1))
+
+
+def test_a_replacement_cut_short_reads_as_incomplete_and_is_redone(tmp_path, monkeypatch):
+    store = ChromaStore(path=tmp_path)
+    store.add(doc(texts=("alpha", "beta"), image=b"\x89PNG old"), vecs(2))
+    monkeypatch.setattr(store, "_prune", lambda *args: None)  # as if killed right after the upsert
+    store.add(doc(sha="s2", texts=("gamma",), image=b"\x89PNG new"), vecs(1))
+    d = store.docs()["d"]
+    assert d["sha256"] == "" and not d["complete"] and d["chunks"] == 3  # both versions, still searchable
+    monkeypatch.undo()
+    store.add(doc(sha="s2", texts=("gamma",), image=b"\x89PNG new"), vecs(1))
+    assert store.docs()["d"]["complete"] and store.count() == 1
+    assert [p.read_bytes() for p in (tmp_path / "crops" / "d").iterdir()] == [b"\x89PNG new"]
+
+
+def test_crop_folders_without_a_stored_document_are_orphans(tmp_path):
+    store = ChromaStore(path=tmp_path)
+    store.add(doc(image=b"\x89PNG"), vecs(2))
+    (tmp_path / "crops" / "ghost").mkdir()
+    assert store.orphan_crops() == [tmp_path / "crops" / "ghost"]
