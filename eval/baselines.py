@@ -52,7 +52,7 @@ class Bm25Pages:
 
     def page_texts(self, path: Path) -> list[str]:
         """The text of every page of one PDF (OCR where there is no text layer)."""
-        from parsers.ocr import MIN_TEXT_CHARS, OcrUnavailable, PageOcr, _png
+        from parsers.ocr import MIN_TEXT_CHARS, OcrUnavailable, PageOcr, _render
 
         cache = None
         if self.cache_dir:
@@ -66,7 +66,7 @@ class Bm25Pages:
                 text = page.get_text()
                 if len(text.strip()) < MIN_TEXT_CHARS:
                     try:
-                        ocr = PageOcr(self.languages, self.dpi).read(_png(page, self.dpi))
+                        ocr = PageOcr(self.languages, self.dpi).read(*_render(page, self.dpi))
                         text = "\n".join(line.text for line in ocr.lines)
                     except OcrUnavailable as e:
                         log.warning("bm25-pages: %s p.%d: %s", path.name, page.number + 1, e)
