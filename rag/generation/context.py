@@ -34,6 +34,7 @@ from rag.types import Chunk, Citation, Hit
 
 _CJK = re.compile(r"[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]")
 ELEMENTS = ("figure", "table", "formula", "image")
+_CITE_FIRST = {"image": 1, "text": 2, "page": 3}  # figures, tables and formulas: 0
 MIN_PART_TOKENS = 40  # a source is truncated to fit the budget only if this much of it still fits
 
 
@@ -130,7 +131,7 @@ def _groups(hits: list[Hit]) -> list[list[Hit]]:
         groups.setdefault(root(i), []).append(h)
     out = []
     for g in groups.values():  # the cited hit: the best element, else the best text, else the page
-        g.sort(key=lambda h: (h.chunk.modality == "page", h.chunk.modality == "text"))
+        g.sort(key=lambda h: _CITE_FIRST.get(h.chunk.modality, 0))
         out.append(g)
     return out
 

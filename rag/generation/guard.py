@@ -30,7 +30,7 @@ _INSTRUCTION = re.compile("|".join([
     r"previous|above|rules?|context|system|task|guidelines?)\b",
     # "reply/respond/answer/say/output only|with|exactly|:"
     r"\b(?:reply|respond|answer|say|output|print|write)\s+(?:only\b|with\b|exactly\b|the\s+word\b|:|\"|“|')",
-    r"\b(?:reply|respond)\s+[A-Z]{3,}\b",
+    r"\b(?:reply|respond)\s+(?-i:[A-Z]{3,})\b",  # "reply HACKED"
     # role-play / addressing the model
     r"\byou\s+(?:are|must|should|will)\s+(?:now\s+)?(?:an?\s+|the\s+)?(?:ai|assistant|model|chatbot|language\s+model)\b",
     r"\b(?:as\s+an\s+ai|system\s+prompt|new\s+instructions?|jailbreak|developer\s+mode)\b",
@@ -59,6 +59,11 @@ def drop_instructions(text: str) -> tuple[str, tuple[str, ...]]:
         if len(bad) < len(parts) or not parts:
             kept.append(" ".join(p.strip() for p in parts if p not in bad))
     return "\n".join(kept).strip(), tuple(removed)
+
+
+def is_instruction(text: str) -> bool:
+    """Whether `text` reads like an instruction to a model rather than document content."""
+    return bool(_INSTRUCTION.search(text))
 
 
 def says_not_found(text: str) -> bool:

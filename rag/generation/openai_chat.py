@@ -141,7 +141,7 @@ class OpenAIGenerator(Generator):
         if not cites:  # the model cited nothing: attribute to the source sharing most words with the answer
             best = max(context.sources, key=lambda s: len(set(tokenize(text)) & set(tokenize(s.text))))
             cites = [best.citation]
-            tail += f" {best.citation.label()}"
+            tail += ("" if ("".join(shown) + tail)[-1:].isspace() else " ") + best.citation.label()
         if tail:
             yield tail
         text = ("".join(shown) + tail).strip()
