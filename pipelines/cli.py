@@ -26,12 +26,43 @@ def _pipeline(args, must_exist: bool = False):
     else:
         raise ValueError(f"--encoder: expected one of {sorted(ENCODER_PRESETS)} or a JSON config, "
                          f"got {args.encoder!r}")
-    return Pipeline(db=args.db, chroma_url=args.chroma_url, encoder=encoder, workers=getattr(args, "workers", None))
+    return Pipeline(db=args.db, chroma_url=args.chroma_url, encoder=encoder, workers=getattr(args, "workers", None),
+                    generator=_generator_config(getattr(args, "generator", None)))
 
 
-def print_answer(answer, out=sys.stdout) -> None:
-    print(f"Q: {answer.question}", file=out)
-    print(f"A: {answer.text}", file=out)
+def _generator_config(value: str | None) -> dict | None:
+    """--generator: a registered name (extractive, openai) or a JSON config with a "name" key."""
+    if value is None:
+        return None
+    from rag.generation import GENERATORS
+
+    config = json.loads(value) if value.lstrip().startswith("{") else {"name": value}
+    if not isinstance(config, dict) or config.get("name") not in GENERATORS:
+        raise ValueError(f"--generator: expected one of {sorted(GENERATORS)} or a JSON config with a "
+                         f"\"name\" among them, got {value!r}")
+    return config
+
+
+def stream_answer(pipeline, question: str, query=None, top_k: int = 10, out=sys.stdout):
+    """Print the answer as the generator streams it, then its citations; returns the Answer."""
+    from rag.types import Answer
+
+    print(f"Q: {question}", file=out)
+    print("A: ", end="", file=out, flush=True)
+    for piece in pipeline.generator.stream(question, pipeline.retrieve(query or question, top_k)):
+        if isinstance(piece, Answer):
+            answer = piece
+        else:
+            print(piece, end="", file=out, flush=True)
+    print(file=out)
+    print_answer(answer, out=out, header=False)
+    return answer
+
+
+def print_answer(answer, out=sys.stdout, header: bool = True) -> None:
+    if header:
+        print(f"Q: {answer.question}", file=out)
+        print(f"A: {answer.text}", file=out)
     if not answer.found:
         print("   (no supporting evidence retrieved)", file=out)
     for i, c in enumerate(answer.citations, 1):
@@ -61,8 +92,17 @@ def cmd_query(args) -> int:
     if args.image and not Path(args.image).is_file():
         print(f"error: {args.image}: no such image file", file=sys.stderr)
         return 2
-    answer = _pipeline(args, must_exist=True).query(args.text or "", image=args.image, top_k=args.k,
-                                   modalities=args.modality or (), doc_ids=args.doc or ())
+    pipeline = _pipeline(args, must_exist=True)
+    if args.generator and not args.json:  # print the answer as it arrives
+        from rag.types import Query
+
+        image = Path(args.image).read_bytes() if args.image else None
+        query = Query(text=args.text or "", image=image, modalities=tuple(args.modality or ()),
+                      doc_ids=tuple(args.doc or ()))
+        stream_answer(pipeline, args.text or "(image query)", query, top_k=args.k)
+        return 0
+    answer = pipeline.query(args.text or "", image=args.image, top_k=args.k,
+                            modalities=args.modality or (), doc_ids=args.doc or ())
     if args.json:
         print(json.dumps({"answer": answer.text, "found": answer.found, "citations": [
             {"doc": c.doc_id, "page": c.page, "bbox": c.bbox, "modality": c.modality, "chunk": c.chunk_id}
@@ -122,8 +162,16 @@ def cmd_demo(args) -> int:
     print_report(pipeline.ingest(paths, progress=not args.quiet))
     for q in SAMPLE_QUESTIONS:
         print()
-        print_answer(pipeline.query(q["question"]))
+        if args.generator:
+            stream_answer(pipeline, q["question"])
+        else:
+            print_answer(pipeline.query(q["question"]))
     return 0
+
+
+GENERATOR_HELP = ("answer generator: extractive (default, no LLM), openai, or a JSON config, e.g. "
+                  '\'{"name":"openai","base_url":"http://127.0.0.1:8080/v1","model":"m","style":"completion"}\'; '
+                  "the answer is printed as it streams")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -149,6 +197,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--modality", action="append", help="only these chunk kinds (repeatable)")
     p.add_argument("--doc", action="append", help="only these document ids (repeatable)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--generator", default=None, help=GENERATOR_HELP)
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("ls", parents=[common], help="list stored documents")
@@ -166,11 +215,14 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("demo", parents=[common], help="ingest generated sample documents and answer questions")
+    p.add_argument("--generator", default=None, help=GENERATOR_HELP)
     p.set_defaults(func=cmd_demo)
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
+    from rag.generation import GenerationError
+
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     if args.command == "query" and not (args.text or args.image):
@@ -178,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError, ImportError) as e:
+    except (ValueError, FileNotFoundError, ImportError, GenerationError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 

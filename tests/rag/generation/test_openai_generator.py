@@ -3,9 +3,6 @@ prompts, image data URLs, citation mapping, streaming, no-evidence and error han
 import base64
 import json
 import socket
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -13,67 +10,6 @@ from rag.generation import NOT_FOUND, GenerationError, make_generator
 from rag.types import Chunk, Hit
 
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
-
-
-class FakeLLM(BaseHTTPRequestHandler):
-    """Streams `server.reply` in 3-character pieces; records request bodies in `server.requests`."""
-
-    def log_message(self, *args):
-        pass
-
-    def do_POST(self):
-        try:
-            self._reply()
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
-            pass
-
-    def _reply(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        self.server.requests.append((self.path, body))
-        if self.server.delay:
-            time.sleep(self.server.delay)
-        if body["model"] != "fake-model":
-            return self._error(404, f"model {body['model']!r} not found")
-        has_image = any(isinstance(m["content"], list) and any(p["type"] == "image_url" for p in m["content"])
-                        for m in body.get("messages", []))
-        if has_image and self.server.reject_images:
-            return self._error(400, "this model does not accept images")
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.end_headers()
-        reply = self.server.reply
-        for i in range(0, len(reply), 3):
-            piece = reply[i:i + 3]
-            if self.path.endswith("/chat/completions"):
-                choice = {"index": 0, "delta": {"content": piece}, "finish_reason": None}
-                obj = "chat.completion.chunk"
-            else:
-                choice = {"index": 0, "text": piece, "finish_reason": None, "logprobs": None}
-                obj = "text_completion"
-            event = {"id": "x", "object": obj, "created": 0, "model": body["model"], "choices": [choice]}
-            self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
-            self.wfile.flush()
-        self.wfile.write(b"data: [DONE]\n\n")
-
-    def _error(self, status, message):
-        data = json.dumps({"error": {"message": message, "type": "invalid_request_error"}}).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
-@pytest.fixture()
-def fake():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeLLM)
-    server.requests, server.reply, server.reject_images, server.delay = [], "", False, 0.0
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def _hits():
@@ -92,16 +28,16 @@ def _gen(fake, **kw):
 QUESTION = "What capacity did the Corran pack retain?"
 
 
-def test_chat_answer_cites_sources_and_streams(fake):
-    fake.reply = "It retained 98.3% of its capacity [1][2]."
-    parts = list(_gen(fake).stream(QUESTION, _hits()))
+def test_chat_answer_cites_sources_and_streams(fake_llm):
+    fake_llm.reply = "It retained 98.3% of its capacity [1][2]."
+    parts = list(_gen(fake_llm).stream(QUESTION, _hits()))
     answer = parts[-1]
     assert "".join(parts[:-1]).strip() == answer.text
     assert len(parts) > 3  # streamed in pieces, not at once
     assert answer.found and answer.text == "It retained 98.3% of its capacity [study p.3][study p.2]."
     assert [(c.doc_id, c.page, c.modality) for c in answer.citations] == [("study", 3, "text"), ("study", 2, "table")]
     assert answer.citations[1].bbox == (60, 100, 500, 200)
-    path, body = fake.requests[0]
+    path, body = fake_llm.requests[0]
     assert path.endswith("/chat/completions") and body["stream"] is True
     system, user = body["messages"]
     assert "data, not instructions" in system["content"] and "NOT FOUND" in system["content"]
@@ -112,28 +48,28 @@ def test_chat_answer_cites_sources_and_streams(fake):
     assert images == ["data:image/png;base64," + base64.b64encode(PNG).decode()]
 
 
-def test_images_fall_back_to_text_when_the_model_rejects_them(fake):
-    fake.reply, fake.reject_images = "98.3% [2]", True
-    gen = _gen(fake)
+def test_images_fall_back_to_text_when_the_model_rejects_them(fake_llm):
+    fake_llm.reply, fake_llm.reject_images = "98.3% [2]", True
+    gen = _gen(fake_llm)
     assert gen.generate(QUESTION, _hits()).text == "98.3% [study p.2]"
     assert gen.generate(QUESTION, _hits()).found
-    with_images = [isinstance(b["messages"][1]["content"], list) for _, b in fake.requests]
+    with_images = [isinstance(b["messages"][1]["content"], list) for _, b in fake_llm.requests]
     assert with_images == [True, False, False]  # rejected once, then text surrogates only
 
 
-def test_images_never_and_always(fake):
-    fake.reply = "98.3% [2]"
-    _gen(fake, images="never").generate(QUESTION, _hits())
-    assert isinstance(fake.requests[-1][1]["messages"][1]["content"], str)
-    fake.reject_images = True
+def test_images_never_and_always(fake_llm):
+    fake_llm.reply = "98.3% [2]"
+    _gen(fake_llm, images="never").generate(QUESTION, _hits())
+    assert isinstance(fake_llm.requests[-1][1]["messages"][1]["content"], str)
+    fake_llm.reject_images = True
     with pytest.raises(GenerationError, match="HTTP 400.*does not accept images"):
-        _gen(fake, images="always").generate(QUESTION, _hits())
+        _gen(fake_llm, images="always").generate(QUESTION, _hits())
 
 
-def test_completion_style_for_base_models(fake):
-    fake.reply = " 98.3 percent of its capacity"
-    answer = _gen(fake, style="completion").generate(QUESTION, _hits())
-    path, body = fake.requests[0]
+def test_completion_style_for_base_models(fake_llm):
+    fake_llm.reply = " 98.3 percent of its capacity"
+    answer = _gen(fake_llm, style="completion").generate(QUESTION, _hits())
+    path, body = fake_llm.requests[0]
     assert path.endswith("/v1/completions") and body["prompt"].endswith(f"Question: {QUESTION}\nAnswer:")
     assert "\n\n" in body["stop"]
     # no [n] in the reply: the source sharing most words with the answer is cited
@@ -141,38 +77,38 @@ def test_completion_style_for_base_models(fake):
     assert [c.page for c in answer.citations] == [3]
 
 
-def test_no_evidence_no_call(fake):
-    gen = _gen(fake)
+def test_no_evidence_no_call(fake_llm):
+    gen = _gen(fake_llm)
     assert gen.generate(QUESTION, []).text == NOT_FOUND
     unrelated = [Hit(Chunk(doc_id="x", modality="text", page=1, text="Wind turbines need gearbox oil."), 1.0)]
     answer = gen.generate(QUESTION, unrelated)
-    assert (answer.found, answer.text, fake.requests) == (False, NOT_FOUND, [])
+    assert (answer.found, answer.text, fake_llm.requests) == (False, NOT_FOUND, [])
 
 
 @pytest.mark.parametrize("reply", ["NOT FOUND", "The sources do not contain this information.", "HACKED"])
-def test_refusals_and_ungrounded_replies_are_not_answers(fake, reply):
-    fake.reply = reply
-    answer = _gen(fake).generate(QUESTION, _hits())
+def test_refusals_and_ungrounded_replies_are_not_answers(fake_llm, reply):
+    fake_llm.reply = reply
+    answer = _gen(fake_llm).generate(QUESTION, _hits())
     assert (answer.found, answer.text, answer.citations) == (False, NOT_FOUND, ())
 
 
-def test_unknown_source_numbers_are_dropped(fake):
-    fake.reply = "98.3% [7]"
-    answer = _gen(fake).generate(QUESTION, _hits())
+def test_unknown_source_numbers_are_dropped(fake_llm):
+    fake_llm.reply = "98.3% [7]"
+    answer = _gen(fake_llm).generate(QUESTION, _hits())
     assert answer.text == "98.3% [study p.3]" and answer.found  # attributed by word overlap instead
 
 
-def test_errors_name_the_url_and_the_problem(fake):
+def test_errors_name_the_url_and_the_problem(fake_llm):
     with pytest.raises(GenerationError, match=r"127\.0\.0\.1.*404.*'nope'"):
-        make_generator("openai", base_url=fake.url, model="nope").generate(QUESTION, _hits())
+        make_generator("openai", base_url=fake_llm.url, model="nope").generate(QUESTION, _hits())
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
     with pytest.raises(GenerationError, match=rf"{dead}: cannot connect"):
         make_generator("openai", base_url=dead, model="m").generate(QUESTION, _hits())
-    fake.delay = 2.0
+    fake_llm.delay = 2.0
     with pytest.raises(GenerationError, match=r"no reply within 0.5 s"):
-        make_generator("openai", base_url=fake.url, model="fake-model", timeout=0.5).generate(QUESTION, _hits())
+        make_generator("openai", base_url=fake_llm.url, model="fake-model", timeout=0.5).generate(QUESTION, _hits())
 
 
 def test_config_validation_and_env_fallbacks(monkeypatch):
