@@ -43,10 +43,11 @@ def _generator_config(value: str | None) -> dict | None:
     return config
 
 
-def stream_answer(pipeline, question: str, query=None, top_k: int = 10, out=sys.stdout):
+def stream_answer(pipeline, question: str, query=None, top_k: int = 10, out=None):
     """Print the answer as the generator streams it, then its citations; returns the Answer."""
     from rag.types import Answer
 
+    out = out or sys.stdout
     print(f"Q: {question}", file=out)
     print("A: ", end="", file=out, flush=True)
     for piece in pipeline.generator.stream(question, pipeline.retrieve(query or question, top_k)):
