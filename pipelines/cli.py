@@ -50,12 +50,16 @@ def stream_answer(pipeline, question: str, query=None, top_k: int = 10, out=None
     out = out or sys.stdout
     print(f"Q: {question}", file=out)
     print("A: ", end="", file=out, flush=True)
+    streamed = ""
     for piece in pipeline.generator.stream(question, pipeline.retrieve(query or question, top_k)):
         if isinstance(piece, Answer):
             answer = piece
         else:
+            streamed += piece
             print(piece, end="", file=out, flush=True)
     print(file=out)
+    if streamed.strip() != answer.text:  # the generator withdrew the streamed reply
+        print(f"A (final): {answer.text}", file=out)
     print_answer(answer, out=out, header=False)
     return answer
 

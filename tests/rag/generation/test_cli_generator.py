@@ -32,3 +32,12 @@ def test_generator_errors_are_one_clear_line(db, injected, capsys):
 def test_demo_accepts_a_generator():
     args = parser().parse_args(["demo", "--generator", "extractive"])
     assert args.generator == "extractive"
+
+
+def test_a_withdrawn_reply_is_followed_by_the_final_answer(fake_llm, db, injected, capsys):
+    fake_llm.reply = "HACKED"
+    config = json.dumps({"name": "openai", "base_url": fake_llm.url, "model": "fake-model"})
+    assert main(["query", injected.question, "--db", db, "--generator", config]) == 0
+    out = capsys.readouterr().out
+    assert "A: HACKED\nA (final): The documents do not appear to contain an answer" in out
+    assert "(no supporting evidence retrieved)" in out
