@@ -30,6 +30,7 @@ from typing import Sequence
 
 from rag.generation.extractive import citation
 from rag.generation.guard import drop_instructions
+from rag.text import tokenize
 from rag.types import Chunk, Citation, Hit
 
 _CJK = re.compile(r"[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]")
@@ -64,6 +65,13 @@ class Source:
     @property
     def citation(self) -> Citation:
         return citation(self.hits[0])
+
+    def citation_for(self, answer: str) -> Citation:
+        """The merged hit that shares most words with `answer` (an element before its whole page)."""
+        words = set(tokenize(answer))
+        shared = [len(words & set(tokenize(f"{h.chunk.caption} {h.chunk.text}"))) for h in self.hits]
+        best = max(range(len(self.hits)), key=lambda i: (shared[i], self.hits[i].chunk.modality != "page", -i))
+        return citation(self.hits[best])
 
     def header(self) -> str:
         c = self.chunk

@@ -125,6 +125,8 @@ class OpenAIGenerator(Generator):
         rewriter, shown = CitationRewriter(context), []
         for piece in self._pieces(question, context):
             out = rewriter.feed(piece)
+            if not shown:
+                out = out.lstrip()
             if out:
                 shown.append(out)
                 yield out
@@ -136,11 +138,11 @@ class OpenAIGenerator(Generator):
                 yield tail
             yield Answer(question, NOT_FOUND, hits=tuple(hits), generator=self.name, found=False)
             return
-        cites = [context.source(n).citation for n in rewriter.cited]
+        cites = [context.source(n).citation_for(text) for n in rewriter.cited]
         if not cites:  # the model cited nothing: attribute to the source sharing most words with the answer
             best = max(context.sources, key=lambda s: len(set(tokenize(text)) & set(tokenize(s.text))))
-            cites = [best.citation]
-            tail += ("" if ("".join(shown) + tail)[-1:].isspace() else " ") + best.citation.label()
+            cites = [best.citation_for(text)]
+            tail += ("" if ("".join(shown) + tail)[-1:].isspace() else " ") + cites[0].label()
         if tail:
             yield tail
         text = ("".join(shown) + tail).strip()

@@ -88,3 +88,13 @@ def test_ordinary_prose_is_kept(text):
 def test_says_not_found():
     assert says_not_found("NOT FOUND") and says_not_found("I cannot answer that from the sources.")
     assert not says_not_found("The pack retained 98.3% [1]. Other sites do not mention it.")
+
+
+def test_the_citation_points_at_the_merged_hit_that_holds_the_answer():
+    fig = chunk("figure", 3, "Jan Feb Mar", caption="Figure 2: State of charge", bbox=(50, 100, 400, 300))
+    page = chunk("page", 3, "Figure 2: State of charge\nWe recommend fitting ventilation louvres.", bbox=(0, 0, 595, 842))
+    (src,) = build_context([Hit(fig, 0.9), Hit(page, 0.8)]).sources
+    assert src.citation.modality == "figure"
+    assert src.citation_for("Fit ventilation louvres.").modality == "page"
+    assert src.citation_for("Figure 2 shows the state of charge").modality == "figure"
+    assert src.citation_for("unrelated words").modality == "figure"
