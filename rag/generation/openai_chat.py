@@ -16,6 +16,7 @@ True
 from __future__ import annotations
 
 import base64
+import logging
 import os
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -31,6 +32,7 @@ from rag.types import Answer, Citation, Hit
 IMAGES = ("auto", "always", "never")
 STYLES = ("chat", "completion")
 MAX_IMAGES = 4
+log = logging.getLogger(__name__)
 
 
 class GenerationError(RuntimeError):
@@ -118,6 +120,8 @@ class OpenAIGenerator(Generator):
     def stream(self, question: str, hits: Sequence[Hit]) -> Iterator[str | Answer]:
         hits = list(hits)
         context = build_context(relevant(question, hits, self.min_overlap), self.max_context_tokens)
+        for note in context.cut + tuple(f"removed instruction-like text: {r!r}" for r in context.removed):
+            log.info("context for %r: %s", question[:60], note)
         if not context.sources:
             yield NOT_FOUND
             yield Answer(question, NOT_FOUND, hits=tuple(hits), generator=self.name, found=False)
