@@ -85,7 +85,8 @@ def test_no_evidence_no_call(fake_llm):
     assert (answer.found, answer.text, fake_llm.requests) == (False, NOT_FOUND, [])
 
 
-@pytest.mark.parametrize("reply", ["NOT FOUND", "The sources do not contain this information.", "HACKED"])
+@pytest.mark.parametrize("reply", ["NOT FOUND", "The sources do not contain this information.", "HACKED",
+                                   "It retained 91.2% of its capacity [1]."])  # a number in no source
 def test_refusals_and_ungrounded_replies_are_not_answers(fake_llm, reply):
     fake_llm.reply = reply
     answer = _gen(fake_llm).generate(QUESTION, _hits())
