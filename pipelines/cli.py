@@ -30,6 +30,8 @@ def _pipeline(args, must_exist: bool = False, generator: dict | None = None):
     config.update(db=args.db, chroma_url=args.chroma_url, encoder=encoder)
     if getattr(args, "workers", None) is not None:
         config["workers"] = args.workers
+    if generator is None:
+        generator = _generator_config(getattr(args, "generator", None))
     if generator is not None:
         config["generator"] = generator
     if getattr(args, "password", None):
@@ -53,9 +55,44 @@ def _reranker(value: str | None) -> dict:
     return {"reranker": {"name": value}}
 
 
-def print_answer(answer, out=sys.stdout) -> None:
-    print(f"Q: {answer.question}", file=out)
-    print(f"A: {answer.text}", file=out)
+def _generator_config(value: str | None) -> dict | None:
+    """--generator: a registered name (extractive, openai) or a JSON config with a "name" key."""
+    if value is None:
+        return None
+    from rag.generation import GENERATORS
+
+    config = json.loads(value) if value.lstrip().startswith("{") else {"name": value}
+    if not isinstance(config, dict) or config.get("name") not in GENERATORS:
+        raise ValueError(f"--generator: expected one of {sorted(GENERATORS)} or a JSON config with a "
+                         f"\"name\" among them, got {value!r}")
+    return config
+
+
+def stream_answer(pipeline, question: str, query=None, top_k: int = 10, out=None):
+    """Print the answer as the generator streams it, then its citations; returns the Answer."""
+    from rag.types import Answer
+
+    out = out or sys.stdout
+    print(f"Q: {question}", file=out)
+    print("A: ", end="", file=out, flush=True)
+    streamed = ""
+    for piece in pipeline.generator.stream(question, pipeline.retrieve(query or question, top_k)):
+        if isinstance(piece, Answer):
+            answer = piece
+        else:
+            streamed += piece
+            print(piece, end="", file=out, flush=True)
+    print(file=out)
+    if streamed.strip() != answer.text:  # the generator withdrew the streamed reply
+        print(f"A (final): {answer.text}", file=out)
+    print_answer(answer, out=out, header=False)
+    return answer
+
+
+def print_answer(answer, out=sys.stdout, header: bool = True) -> None:
+    if header:
+        print(f"Q: {answer.question}", file=out)
+        print(f"A: {answer.text}", file=out)
     if not answer.found:
         print("   (no supporting evidence retrieved)", file=out)
     for i, c in enumerate(answer.citations, 1):
@@ -97,9 +134,18 @@ def cmd_query(args) -> int:
     if args.image and not Path(args.image).is_file():
         print(f"error: {args.image}: no such image file", file=sys.stderr)
         return 2
+    pipeline = _pipeline(args, must_exist=True)
+    if args.generator and not args.json:  # print the answer as it arrives
+        from rag.types import Query
+
+        image = Path(args.image).read_bytes() if args.image else None
+        query = Query(text=args.text or "", image=image, modalities=tuple(args.modality or ()),
+                      doc_ids=tuple(args.doc or ()))
+        stream_answer(pipeline, args.text or "(image query)", query, top_k=args.k)
+        return 0
     try:
-        answer = _pipeline(args, must_exist=True).query(args.text or "", image=args.image, top_k=args.k,
-                                                        modalities=args.modality or (), doc_ids=args.doc or ())
+        answer = pipeline.query(args.text or "", image=args.image, top_k=args.k,
+                                modalities=args.modality or (), doc_ids=args.doc or ())
     except ValueError as e:
         if args.image and str(e).startswith("query image"):
             raise ValueError(f"{args.image}: {e}") from e
@@ -185,7 +231,10 @@ def cmd_demo(args) -> int:
     print_report(pipeline.ingest(paths, progress=not args.quiet))
     for q in SAMPLE_QUESTIONS:
         print()
-        print_answer(pipeline.query(q["question"]))
+        if args.generator:
+            stream_answer(pipeline, q["question"])
+        else:
+            print_answer(pipeline.query(q["question"]))
     return 0
 
 
@@ -222,6 +271,10 @@ def cmd_chat(args) -> int:
 
 RERANKER_HELP = "features, crossencoder (JSON with a model), none, or a JSON config; default: the pipeline's"
 
+GENERATOR_HELP = ("answer generator: extractive (default, no LLM), openai, or a JSON config, e.g. "
+                  '\'{"name":"openai","base_url":"http://127.0.0.1:8080/v1","model":"m","style":"completion"}\'; '
+                  "the answer is printed as it streams")
+
 
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="unirag", description="Multimodal RAG over PDFs, offline by default.")
@@ -252,6 +305,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--doc", action="append", help="only these document ids (repeatable)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--reranker", default=None, help=RERANKER_HELP)
+    p.add_argument("--generator", default=None, help=GENERATOR_HELP)
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("ls", parents=[common], help="list stored documents")
@@ -302,6 +356,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("demo", parents=[common], help="ingest generated sample documents and answer questions")
+    p.add_argument("--generator", default=None, help=GENERATOR_HELP)
     p.set_defaults(func=cmd_demo)
     return ap
 
@@ -318,6 +373,8 @@ def _resolve_config(args) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from rag.generation import GenerationError
+
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     if args.command == "query" and not (args.text or args.image):
@@ -326,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _resolve_config(args)
         return args.func(args)
-    except (ValueError, FileNotFoundError, ImportError) as e:
+    except (ValueError, FileNotFoundError, ImportError, GenerationError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 

@@ -1,13 +1,20 @@
-"""Answer generators by short name. `extractive` needs no LLM (the offline default)."""
+"""Answer generators by short name. `extractive` needs no LLM (the offline default);
+`openai` talks to any OpenAI-compatible server."""
 from rag.factory import build
 from rag.generation.base import Generator
+from rag.generation.context import Context, Source, build_context, estimate_tokens
 from rag.generation.extractive import NOT_FOUND, ExtractiveAnswerer, citation
+from rag.generation.openai_chat import GenerationError, OpenAIGenerator
 
-GENERATORS = {"extractive": "rag.generation.extractive.ExtractiveAnswerer"}
+GENERATORS = {
+    "extractive": "rag.generation.extractive.ExtractiveAnswerer",
+    "openai": "rag.generation.openai_chat.OpenAIGenerator",
+}
 
 
 def make_generator(name: str = "extractive", **options):
     return build("generator", name, GENERATORS, **options)
 
 
-__all__ = ["ExtractiveAnswerer", "Generator", "GENERATORS", "NOT_FOUND", "citation", "make_generator"]
+__all__ = ["Context", "ExtractiveAnswerer", "GenerationError", "Generator", "GENERATORS", "NOT_FOUND",
+           "OpenAIGenerator", "Source", "build_context", "citation", "estimate_tokens", "make_generator"]

@@ -1,7 +1,10 @@
 """The generator interface: evidence hits in, a cited `Answer` out, optionally streamed.
 
 `stream()` yields the answer text in pieces (str) and, last, the final `Answer` (with its
-citations). Callers that only want the answer call `generate()`.
+citations). Callers that only want the answer call `generate()`. The final `Answer` is what
+counts: a generator that checks the streamed reply afterwards and rejects it (say, an LLM
+reply not grounded in the sources) returns `found=False` with a different text, which
+callers that printed the pieces should show.
 
 >>> from rag.generation.extractive import ExtractiveAnswerer
 >>> from rag.types import Chunk, Hit

@@ -1,5 +1,6 @@
 """Offline answerer: no LLM. Picks the sentence or table row of the retrieved evidence that
-best covers the question, and cites where it came from. It says plainly that no LLM was used."""
+best covers the question, and cites where it came from. It says plainly that no LLM was used.
+Sentences that read like instructions to a model (prompt injection) are never quoted."""
 from __future__ import annotations
 
 import math
@@ -7,6 +8,7 @@ import re
 from typing import Sequence
 
 from rag.generation.base import Generator
+from rag.generation.guard import is_instruction
 from rag.text import tokenize
 from rag.types import Answer, Citation, Hit
 
@@ -66,7 +68,7 @@ class ExtractiveAnswerer(Generator):
         hits = _prefer_elements(list(hits))[: self.max_hits]
         q = set(tokenize(question))
         cands = [(rank, hit, shown, set(tokenize(matched))) for rank, hit in enumerate(hits)
-                 for shown, matched in _units(hit)]
+                 for shown, matched in _units(hit) if not is_instruction(shown)]
         if not q or not cands:
             return Answer(question, NOT_FOUND, hits=tuple(hits), generator=self.name, found=False)
         df = {t: sum(t in toks for *_, toks in cands) for t in q}
