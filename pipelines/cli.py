@@ -94,7 +94,7 @@ def print_answer(answer, out=sys.stdout, header: bool = True) -> None:
         print(f"Q: {answer.question}", file=out)
         print(f"A: {answer.text}", file=out)
     if not answer.found:
-        print("   (no supporting evidence retrieved)", file=out)
+        print("   (the retrieved evidence does not answer it)", file=out)
     for i, c in enumerate(answer.citations, 1):
         region = "" if c.bbox is None else " region (" + ", ".join(f"{v:.0f}" for v in c.bbox) + ")"
         crop = f" crop {c.source}" if c.source else ""

@@ -12,6 +12,7 @@ EOF or `quit`, answers printed as they stream, then their citations.
 >>> TerminalChat(Tiny()).run(io.StringIO("What does the pack store?\\nquit\\n"), out)
 1
 >>> print(out.getvalue().strip())
+Q: What does the pack store?
 A: The pack stores 12 kWh. [d p.2]
    [1] d p.2 text
    (extractive answer from the retrieved evidence; no LLM was used)
@@ -20,19 +21,9 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from rag.types import Answer, Query
+from rag.types import Query
 
 QUIT = ("quit", "exit", ":q")
-
-
-def print_citations(answer: Answer, out: TextIO) -> None:
-    if not answer.found:
-        print("   (no supporting evidence retrieved)", file=out)
-    for i, c in enumerate(answer.citations, 1):
-        region = "" if c.bbox is None else " region (" + ", ".join(f"{v:.0f}" for v in c.bbox) + ")"
-        print(f"   [{i}] {c.doc_id} p.{c.page} {c.modality}{region}", file=out)
-    if answer.generator == "extractive":
-        print("   (extractive answer from the retrieved evidence; no LLM was used)", file=out)
 
 
 class TerminalChat:
@@ -60,14 +51,9 @@ class TerminalChat:
             print(file=out, flush=True)
 
     def _answer(self, question: str, out: TextIO) -> None:
+        from pipelines.cli import stream_answer
+
         try:
-            hits = self.pipeline.retrieve(Query(text=question), self.top_k)
-            print("A: ", end="", file=out, flush=True)
-            for part in self.pipeline.generator.stream(question, hits):
-                if isinstance(part, str):
-                    print(part, end="", file=out, flush=True)
-                else:
-                    print(file=out)
-                    print_citations(part, out)
+            stream_answer(self.pipeline, question, Query(text=question), self.top_k, out)
         except Exception as e:  # one failed question must not end the session
             print(f"\nerror: {type(e).__name__}: {e}", file=out, flush=True)
