@@ -12,7 +12,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-def _pipeline(args, must_exist: bool = False, generator: dict | None = None):
+def _pipeline(args, must_exist: bool = False):
     """A pipeline on --db; the encoder is --encoder, else the one the store was built with."""
     from pipelines.pipeline import DEFAULT_ENCODER, ENCODER_PRESETS, Pipeline
 
@@ -30,8 +30,7 @@ def _pipeline(args, must_exist: bool = False, generator: dict | None = None):
     config.update(db=args.db, chroma_url=args.chroma_url, encoder=encoder)
     if getattr(args, "workers", None) is not None:
         config["workers"] = args.workers
-    if generator is None:
-        generator = _generator_config(getattr(args, "generator", None))
+    generator = generator_config(getattr(args, "generator", None))
     if generator is not None:
         config["generator"] = generator
     if getattr(args, "password", None):
@@ -55,16 +54,22 @@ def _reranker(value: str | None) -> dict:
     return {"reranker": {"name": value}}
 
 
-def _generator_config(value: str | None) -> dict | None:
-    """--generator: a registered name (extractive, openai) or a JSON config with a "name" key."""
+def generator_config(value: str | None) -> dict | None:
+    """--generator: a registered name (extractive, openai) or a JSON config with a "name" key
+    (None: the pipeline's default).
+
+    >>> generator_config("extractive"), generator_config('{"name": "extractive", "max_hits": 3}')
+    ({'name': 'extractive'}, {'name': 'extractive', 'max_hits': 3})
+    """
     if value is None:
         return None
     from rag.generation import GENERATORS
 
     config = json.loads(value) if value.lstrip().startswith("{") else {"name": value}
     if not isinstance(config, dict) or config.get("name") not in GENERATORS:
-        raise ValueError(f"--generator: expected one of {sorted(GENERATORS)} or a JSON config with a "
-                         f"\"name\" among them, got {value!r}")
+        unknown = f"Unknown generator {config['name']!r}; " if isinstance(config, dict) and "name" in config else ""
+        raise ValueError(f"{unknown}--generator: expected one of {sorted(GENERATORS)} or a JSON config with a "
+                         f"'name' among them, got {value!r}")
     return config
 
 
@@ -251,10 +256,10 @@ def cmd_init(args) -> int:
 
 
 def cmd_chat(args) -> int:
-    from pipelines.chat import TerminalChat, create_app, generator_config, is_loopback, serve
+    from pipelines.chat import TerminalChat, create_app, is_loopback, serve
     from pipelines.chat.uploads import UploadPolicy
 
-    pipeline = _pipeline(args, generator=generator_config(args.generator))
+    pipeline = _pipeline(args)
     if args.cli:
         TerminalChat(pipeline, top_k=args.k).run(sys.stdin, sys.stdout)
         return 0

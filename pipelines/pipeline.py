@@ -11,8 +11,7 @@ import logging
 from pathlib import Path
 from typing import Iterable
 
-from pipelines.ingest import IngestReport, Ingestor, embed_document
-from rag.context import contextualize
+from pipelines.ingest import IngestReport, Ingestor, embed
 from rag.encoders import encoder_from_dict
 from rag.generation import make_generator
 from rag.rerank import reranker_from_dict
@@ -113,8 +112,8 @@ class Pipeline:
             if have and have["sha256"] == doc.sha256 and have["complete"]:
                 report.skipped.append(doc.doc_id)
                 continue
-            doc = contextualize(doc)
-            report.chunks += self.store.add(doc, embed_document(self.encoder, doc))
+            embedded = embed(self.encoder, doc)
+            report.chunks += self.store.add(embedded.doc, embedded.vectors)
             report.added.append(doc.doc_id)
             report.pages += doc.n_pages
         return report

@@ -85,3 +85,37 @@ class RerankerContract:
 
         r = self.reranker()
         assert reranker_from_dict(r.to_dict()).to_dict() == r.to_dict()
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (for servers that tests start)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, proc=None, timeout: float = 20.0, what: str = "server", log=None) -> None:
+    """Wait until something listens on 127.0.0.1:`port`; fail the test (with the tail of `log`, a
+    path) if `proc` exits first or `timeout` seconds pass."""
+    import socket
+    import time
+
+    import pytest
+
+    from pathlib import Path
+
+    def tail() -> str:
+        return "" if log is None else ": " + Path(log).read_text(errors="replace")[-2000:]
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            pytest.fail(f"{what} exited with {proc.returncode}{tail()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"{what} did not start within {timeout:.0f} s{tail()}")

@@ -16,6 +16,7 @@ from typing import Sequence
 import numpy as np
 
 from rag.encoders.base import Encoder, chunk_text, normalize, one_thread
+from rag.encoders.hf import load_model
 from rag.factory import require
 from rag.types import Chunk, Query
 
@@ -66,12 +67,8 @@ class ClipEncoder(Encoder):
     def _load(self):
         with self._lock:
             if self._parts is None:
-                transformers = require("transformers", "text")
-                torch = require("torch", "text")
-                transformers.utils.logging.disable_progress_bar()
-                model = transformers.AutoModel.from_pretrained(self.model).to(self.device).eval()
-                processor = transformers.AutoProcessor.from_pretrained(self.model)
-                tok = getattr(processor, "tokenizer", processor)
+                torch = require("torch", "clip")
+                model, processor, tok = load_model(self.model, self.device, "clip")
                 if not hasattr(model, "get_text_features") or not hasattr(model, "get_image_features"):
                     raise ValueError(f"clip encoder: {self.model!r} is a {type(model).__name__}, expected a dual "
                                      "encoder with get_text_features/get_image_features (CLIP, SigLIP, ...)")

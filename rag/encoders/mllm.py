@@ -17,7 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from rag.encoders.base import Encoder, chunk_text, normalize, one_thread
-from rag.factory import require
+from rag.encoders.hf import load_model
 from rag.types import Chunk, Query
 
 POOLINGS = ("last", "mean")
@@ -65,11 +65,7 @@ class MllmEncoder(Encoder):
     def _load(self):
         with self._lock:
             if self._parts is None:
-                transformers = require("transformers", "text")
-                transformers.utils.logging.disable_progress_bar()
-                model = transformers.AutoModel.from_pretrained(self.model).to(self.device).eval()
-                processor = transformers.AutoProcessor.from_pretrained(self.model)
-                tok = getattr(processor, "tokenizer", processor)
+                model, processor, tok = load_model(self.model, self.device, "mllm")
                 if tok.pad_token_id is None:
                     tok.pad_token = tok.eos_token
                 tok.padding_side = "right"

@@ -3,7 +3,6 @@ headless Chromium (Debian's chromium + chromium-driver, through Selenium with th
 given, so nothing is downloaded): upload a PDF, watch it ingest, ask, open a citation's page."""
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -11,6 +10,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from rag.testing import free_port
 
 from parsers.samples import SAMPLE_QUESTIONS, make_sample_pdf
 
@@ -28,12 +29,6 @@ pytest.importorskip("fastapi", reason="pip install 'unirag[server]' for the chat
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture()

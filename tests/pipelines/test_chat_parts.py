@@ -3,7 +3,8 @@ import pymupdf
 import pytest
 
 from parsers.samples import make_sample_pdf
-from pipelines.chat import IngestJobs, PageRenderer, PageRenderError, UploadError, UploadPolicy, generator_config
+from pipelines.chat import IngestJobs, PageRenderer, PageRenderError, UploadError, UploadPolicy
+from pipelines.cli import generator_config
 from pipelines.ingest import IngestReport
 
 

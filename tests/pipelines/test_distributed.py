@@ -1,11 +1,5 @@
 """`unirag ingest --ray`: parse+embed as Ray tasks (a local Ray instance), written to a real
 `chroma run` server; the result equals a local ingest of the same files."""
-import shutil
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,36 +11,6 @@ from rag.store import ChromaStore
 
 pytestmark = pytest.mark.integration
 ray = pytest.importorskip("ray", reason="ray is not installed: pip install 'unirag[distributed]'")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture()
-def chroma_server(tmp_path):
-    exe = Path(sys.executable).parent / "chroma"
-    if not exe.exists() and shutil.which("chroma") is None:
-        pytest.skip("the chroma command is not installed")
-    port = _free_port()
-    proc = subprocess.Popen([str(exe if exe.exists() else "chroma"), "run", "--path", str(tmp_path / "server"),
-                             "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(150):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("chroma server did not start")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _rows(store: ChromaStore) -> dict:

