@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pymupdf
 
-from parsers.tables import _chart, compact, has_grid, horizontal_rules, ruled_region
+from parsers.tables import _chart, compact, grid_region, horizontal_rules, ruled_region
 
 PAGE = (0.0, 0.0, 595.0, 842.0)
 
@@ -12,13 +12,17 @@ def _line(x0, y0, x1, y1) -> dict:
     return {"items": [("l", pymupdf.Point(x0, y0), pymupdf.Point(x1, y1))], "rect": pymupdf.Rect(x0, y0, x1, y1)}
 
 
-def test_has_grid_needs_crossing_rules():
+def test_grid_region_needs_crossing_rules():
     booktabs = [_line(100, y, 400, y) for y in (100, 120, 200)]
-    assert not has_grid(booktabs)
+    assert grid_region(booktabs) is None
     grid = booktabs + [_line(x, 100, x, 200) for x in (100, 250, 400)]
-    assert has_grid(grid)  # 3 x 3 crossings
+    assert grid_region(grid) == (97, 97, 403, 203)  # 3 x 3 crossings, boxed with the tolerance
     frame = [{"items": [("re", pymupdf.Rect(50, 50, 300, 200), 1)], "rect": pymupdf.Rect(50, 50, 300, 200)}]
-    assert not has_grid(frame)  # a lone box crosses itself only 4 times
+    assert grid_region(frame) is None  # a lone box crosses itself only 4 times
+    stray = grid + [_line(100, 600, 400, 600)]  # a rule far from the grid does not widen the box
+    assert grid_region(stray) == (97, 97, 403, 203)
+    top_rule = grid + [_line(40, 98, 460, 98)]  # a wider rule touching the grid is part of the table
+    assert grid_region(top_rule) == (37, 95, 463, 203)
 
 
 def test_ruled_region_below_and_above_a_caption():
