@@ -44,6 +44,15 @@ def tokenize(text: str, stopwords: bool = True) -> list[str]:
     return out
 
 
+def is_cjk_char(token: str) -> bool:
+    """Whether a token is a single CJK character (as `tokenize` emits besides bigrams).
+
+    >>> [is_cjk_char(t) for t in ("提", "提升", "a")]
+    [True, False, False]
+    """
+    return len(token) == 1 and bool(_CJK.match(token))
+
+
 def windows(text: str, size: int = 800, overlap: int = 100) -> list[str]:
     """Split text into overlapping character windows so encoders never silently truncate."""
     text = " ".join(text.split())

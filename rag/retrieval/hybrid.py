@@ -52,10 +52,11 @@ class HybridRetriever:
     """
 
     def __init__(self, store: ChromaStore, encoder: Encoder, depth: int = 50,
-                 weights: dict[str, float] | None = None, fusion: str = "minmax", rrf_k: int = 60):
+                 weights: dict[str, float] | None = None, fusion: str = "minmax", rrf_k: int = 60,
+                 keyword: dict | None = None):
         self.store = store
         self.encoder = encoder
-        self.keyword = KeywordIndex(store)
+        self.keyword = KeywordIndex(store, **(keyword or {}))
         self.depth = int(depth)
         self.weights = dict(weights or {"dense": 1.0, "bm25": 1.0, "label": 0.5})
         self.fusion = fusion
@@ -64,7 +65,8 @@ class HybridRetriever:
             raise ValueError(f"HybridRetriever: expected fusion in {FUSIONS}, got {fusion!r}")
 
     def to_dict(self) -> dict:
-        return {"depth": self.depth, "weights": self.weights, "fusion": self.fusion, "rrf_k": self.rrf_k}
+        return {"depth": self.depth, "weights": self.weights, "fusion": self.fusion, "rrf_k": self.rrf_k,
+                "keyword": self.keyword.to_dict()}
 
     def retrieve(self, query: Query, top_k: int = 10) -> list[Hit]:
         depth = max(self.depth, top_k)

@@ -2,6 +2,15 @@
 
 The index is derived from the store and rebuilt when the store changes, so it can never
 hold chunks the store does not have.
+
+Chinese text is indexed as single characters plus bigrams (`rag.text.tokenize`). A single
+character is weak evidence (common characters occur in most chunks of a Chinese document, and
+the bigrams already carry the words), yet a question of n characters sends n of them against
+n-1 bigrams, so their summed scores used to decide the ranking. The query's single CJK
+characters are therefore weighted by `cjk_char_weight`. Measured on the dev sets (page hit@1 /
+hit@5 / MRR, Chinese questions): 1.0 -> 0.3 lifts the natural-language set 0.54/0.85/0.70 ->
+0.69/1.00/0.80 (all questions 0.70/0.91/0.81 -> 0.73/0.94/0.83) and keeps qa_dev as it was;
+0.25-0.35 score the same, 0.1-0.2 lose qa_dev questions, 0 (bigrams only) loses more.
 """
 from __future__ import annotations
 
@@ -14,7 +23,7 @@ import numpy as np
 from rag.encoders.base import chunk_text
 from rag.store.chroma import ChromaStore
 from rag.retrieval.labels import chunk_labels, query_labels
-from rag.text import tokenize
+from rag.text import is_cjk_char, tokenize
 from rag.types import Hit, Query
 
 
@@ -35,17 +44,18 @@ class KeywordIndex:
     """BM25 over the text of every stored chunk, filtered like the dense search.
 
     >>> KeywordIndex(ChromaStore(path="/tmp/unirag-doctest")).to_dict()
-    {'k1': 1.2, 'b': 0.75}
+    {'k1': 1.2, 'b': 0.75, 'cjk_char_weight': 0.3}
     """
 
-    def __init__(self, store: ChromaStore, k1: float = 1.2, b: float = 0.75):
+    def __init__(self, store: ChromaStore, k1: float = 1.2, b: float = 0.75, cjk_char_weight: float = 0.3):
         self.store = store
         self.k1, self.b = k1, b
+        self.cjk_char_weight = float(cjk_char_weight)
         self._snapshot: _Snapshot | None = None
         self._lock = threading.Lock()
 
     def to_dict(self) -> dict:
-        return {"k1": self.k1, "b": self.b}
+        return {"k1": self.k1, "b": self.b, "cjk_char_weight": self.cjk_char_weight}
 
     def _index(self) -> _Snapshot:
         version = self.store.version()
@@ -75,7 +85,18 @@ class KeywordIndex:
         tokens = [t for t in tokenize(query.text) if t in snap.bm25.vocab_dict] if len(snap.ids) else []
         if not tokens:
             return []
-        return self._top(snap, np.asarray(snap.bm25.get_scores(tokens), dtype=np.float32), query, k, "bm25")
+        return self._top(snap, self._scores(snap, tokens), query, k, "bm25")
+
+    def _scores(self, snap: _Snapshot, tokens: list[str]) -> np.ndarray:
+        """BM25 scores of every row, single CJK characters weighted by `cjk_char_weight`."""
+        chars = [t for t in tokens if is_cjk_char(t)]
+        if not chars or self.cjk_char_weight == 1.0:
+            return np.asarray(snap.bm25.get_scores(tokens), dtype=np.float32)
+        rest = [t for t in tokens if not is_cjk_char(t)]
+        scores = np.asarray(snap.bm25.get_scores(rest), dtype=np.float32) if rest else np.zeros(len(snap.ids), np.float32)
+        if self.cjk_char_weight:
+            scores += self.cjk_char_weight * np.asarray(snap.bm25.get_scores(chars), dtype=np.float32)
+        return scores
 
     def labelled(self, query: Query, k: int) -> list[Hit]:
         """Chunks carrying a label the query names ("Table 3", "图2", "slide 7"), score 1 each."""

@@ -76,3 +76,20 @@ def test_english_only_encoder_sits_out_chinese_questions(tmp_path):
     assert top.chunk.page == 4 and top.sources == ("bm25",) and calls == []
     r.retrieve(Query(text="rainfall in Oslo"), 1)
     assert calls == ["rainfall in Oslo"]
+
+
+def test_single_cjk_characters_count_less_than_words(tmp_path):
+    from rag.retrieval.keyword import KeywordIndex
+
+    enc = make_encoder("hash", dim=64)
+    texts = ["储能系统的容量", "率先能够效仿储备", "天气晴朗", "今天下雨", "会议推迟", "风力发电"]
+    chunks = [Chunk(doc_id="d", modality="text", page=i + 1, text=t) for i, t in enumerate(texts)]
+    store = ChromaStore(path=tmp_path)
+    store.add(Document(doc_id="d", source="d.pdf", sha256="x", n_pages=6, chunks=chunks), enc.embed_documents(chunks))
+    q = Query(text="储能效率")
+    # four scattered single characters outscore the word 储能 when characters weigh as much as bigrams
+    assert [h.chunk.page for h in KeywordIndex(store, cjk_char_weight=1.0).search(q, 2)] == [2, 1]
+    assert [h.chunk.page for h in KeywordIndex(store).search(q, 2)] == [1, 2]
+    assert [h.chunk.page for h in KeywordIndex(store, cjk_char_weight=0.0).search(q, 2)] == [1]
+    r = HybridRetriever(store, enc, keyword={"cjk_char_weight": 0.5})
+    assert r.to_dict()["keyword"] == {"k1": 1.2, "b": 0.75, "cjk_char_weight": 0.5}
