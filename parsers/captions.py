@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from parsers.layout import join_lines, union
 from parsers.lines import BBox, Line
 
 FIGURE_RE = re.compile(r"^(Figure|Fig\.?|FIGURE|FIG\.?)\s*[A-Z]?\d+|^图\s*[\d一二三四五六七八九十]")
 TABLE_RE = re.compile(r"^(Table|TABLE|Tab\.)\s*[A-Z]?[\dIVX]+|^表\s*[\d一二三四五六七八九十]")
+# a second label inside a line: side-by-side captions that the text layer joined into one line
+_NEXT_LABEL = re.compile(r"(?<=[\s.。:：)）\u3400-\u9fff])(?=(?:Figure|Fig\.|FIGURE|Table|TABLE|图|表)\s*\d+(?:[.\-]\d+)*\s*[:：.])")
 
 
 @dataclass(frozen=True)
@@ -19,25 +21,52 @@ class Caption:
     lines: tuple[Line, ...]
 
 
+def split_joined(line: Line) -> list[Line]:
+    """A caption line holding a second caption ("图 5-11: ...  图 5-12: ...") cut in two,
+    each part with its share of the line's width (by characters).
+
+    >>> [ln.text for ln in split_joined(Line("Figure 3: Left. Figure 4: Right.", (0, 0, 320, 10), 9, False, 0, 0))]
+    ['Figure 3: Left.', 'Figure 4: Right.']
+    """
+    if not (FIGURE_RE.match(line.text) or TABLE_RE.match(line.text)):
+        return [line]
+    cuts = [m.start() for m in _NEXT_LABEL.finditer(line.text) if m.start() > 0]
+    if not cuts:
+        return [line]
+    out, n = [], len(line.text)
+    x0, y0, x1, y1 = line.bbox
+    for a, b in zip([0] + cuts, cuts + [n]):
+        part = line.text[a:b].strip()
+        if part:
+            out.append(replace(line, text=part, bbox=(x0 + (x1 - x0) * a / n, y0, x0 + (x1 - x0) * b / n, y1)))
+    return out
+
+
 def find_captions(lines: list[Line]) -> list[Caption]:
     """Caption blocks: a line starting with a figure/table label plus the lines after it in
-    the same block."""
+    the same block. Side-by-side captions joined into one line are split (`split_joined`)."""
+    lines = [part for ln in lines for part in split_joined(ln)]
     out: list[Caption] = []
     i = 0
     while i < len(lines):
         ln = lines[i]
-        kind = "figure" if FIGURE_RE.match(ln.text) else "table" if TABLE_RE.match(ln.text) else ""
+        kind = _label(ln.text)
         if not kind:
             i += 1
             continue
         group = [ln]
         j = i + 1
-        while j < len(lines) and lines[j].block == ln.block and len(group) < 12:
+        while j < len(lines) and lines[j].block == ln.block and len(group) < 12 \
+                and lines[j].bbox[1] >= group[-1].yc and not _label(lines[j].text):  # below, not beside
             group.append(lines[j])
             j += 1
         out.append(Caption(kind, join_lines([g.text for g in group]), union(g.bbox for g in group), tuple(group)))
         i = j
     return out
+
+
+def _label(text: str) -> str:
+    return "figure" if FIGURE_RE.match(text) else "table" if TABLE_RE.match(text) else ""
 
 
 def nearest_caption(box: BBox, captions: list[Caption], kind: str, taken: set[int],

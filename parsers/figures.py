@@ -55,36 +55,85 @@ def cluster(boxes: list[BBox], tol: float) -> list[tuple[BBox, int]]:
     return [(tuple(c[0]), c[1]) for c in clusters]
 
 
+BIG_SIDE = 60.0  # points; raster images at least this big on both sides are figures of their own
+
+
+def _overlap(a: BBox, b: BBox) -> float:
+    """Share of the smaller box that lies inside the other."""
+    return min(overlap_share(a, b), overlap_share(b, a))
+
+
+def group_regions(rasters: list[BBox], vectors: list[BBox]) -> list[BBox]:
+    """Figure regions from raster image boxes and vector-path clusters.
+
+    Two big raster images side by side stay two figures (each has its own caption), unless
+    one mostly covers the other (tiles, overlays); small images join what they touch. A
+    vector cluster joins a raster image it overlaps (axes and labels drawn over a bitmap),
+    otherwise vector clusters merge with each other when they touch.
+
+    >>> sorted(group_regions([(0, 0, 100, 100), (95, 0, 200, 100)], []))
+    [(0, 0, 100, 100), (95, 0, 200, 100)]
+    >>> group_regions([(0, 0, 100, 100)], [(10, 10, 50, 50), (300, 0, 400, 80)])
+    [(0, 0, 100, 100), (300, 0, 400, 80)]
+    """
+    big = [r for r in rasters if r[2] - r[0] >= BIG_SIDE and r[3] - r[1] >= BIG_SIDE]
+    groups: list[BBox] = []
+    for r in sorted(big, key=lambda b: -_area(b)):
+        for i, g in enumerate(groups):
+            if _overlap(r, g) > 0.5:
+                groups[i] = _merge(g, r)
+                break
+        else:
+            groups.append(r)
+    loose: list[BBox] = [r for r in rasters if r not in big]
+    for v in vectors:
+        hits = [i for i, g in enumerate(groups) if overlap_share(v, g) > 0.3 or overlap_share(g, v) > 0.5]
+        if hits:
+            groups[hits[0]] = _merge(groups[hits[0]], v)
+        else:
+            loose.append(v)
+    for b, _ in cluster(loose, 3.0):
+        hits = [i for i, g in enumerate(groups) if _near(g, b, 3.0)]
+        if hits and _area(b) < 0.15 * _area(groups[hits[0]]):  # a small piece beside an image joins it
+            groups[hits[0]] = _merge(groups[hits[0]], b)
+        else:
+            groups.append(b)
+    return [tuple(g) for g in groups]
+
+
 class FigureFinder:
     """Finds figure regions on one page and the text lines that belong to them.
 
-    `find(page, lines, bboxlog)` returns (bbox, lines inside) pairs; `bboxlog` is the page's
-    `get_bboxlog()`. Raster images covering most of the page (scans, slide backgrounds)
-    are ignored.
+    `find(page, lines, bboxlog, skip)` returns (bbox, lines inside, is_raster) triples;
+    `bboxlog` is the page's `get_bboxlog()`. Raster images covering most of the page (scans,
+    slide backgrounds) and images whose `image_key` is in `skip` (logos repeated on many
+    pages) are ignored.
     """
 
     def __init__(self, max_page_share: float = 0.85) -> None:
         self.max_page_share = max_page_share
 
-    def find(self, page: pymupdf.Page, lines: list[Line], bboxlog: list) -> list[tuple[BBox, list[Line]]]:
+    def find(self, page: pymupdf.Page, lines: list[Line], bboxlog: list,
+             skip: frozenset[tuple] = frozenset()) -> list[tuple[BBox, list[Line], bool]]:
         page_box = tuple(page.rect)
         page_area = _area(page_box)
-        regions = [b for b in self._raster(page, page_box) if _area(b) < self.max_page_share * page_area]
-        regions += self._vector(bboxlog, page_area)
-        merged = [b for b, _ in cluster(regions, 3.0)]
+        rasters = [b for b in self._raster(page, page_box, skip) if _area(b) < self.max_page_share * page_area]
         out = []
-        for box in merged:
+        for box in group_regions(rasters, self._vector(bboxlog, page_area)):
+            raster = any(overlap_share(r, box) > 0.9 and _area(r) > 0.3 * _area(box) for r in rasters)
             box, inside = self._absorb_text(box, lines)
             prose = sum(len(ln.text) for ln in inside if len(ln.text) > 60)
             if prose > 400:  # a box or shading behind running text, not a figure
                 continue
             if box[2] - box[0] >= MIN_SIDE * 1.5 and box[3] - box[1] >= MIN_SIDE:
-                out.append((box, inside))
+                out.append((box, inside, raster))
         return out
 
-    def _raster(self, page: pymupdf.Page, page_box: BBox) -> list[BBox]:
+    def _raster(self, page: pymupdf.Page, page_box: BBox, skip: frozenset[tuple]) -> list[BBox]:
         out = []
         for info in page.get_image_info():
+            if image_key(info) in skip:
+                continue
             r = pymupdf.Rect(info["bbox"]) & pymupdf.Rect(page_box)
             if r.width >= MIN_SIDE and r.height >= MIN_SIDE:
                 out.append(tuple(r))
@@ -118,3 +167,23 @@ class FigureFinder:
                 break
             box = grown
         return box, inside
+
+
+def image_key(info: dict) -> tuple:
+    """An image placement as (rounded bbox, pixel size): the same logo at the same place
+    has the same key on every page (cheaper than image xrefs, which PyMuPDF finds by hashing)."""
+    return (*(round(v) for v in info["bbox"]), info["width"], info["height"])
+
+
+def repeated_images(pdf: pymupdf.Document, min_pages: int = 4, min_share: float = 0.3) -> frozenset[tuple]:
+    """Keys (`image_key`) of images placed at the same spot on at least `min_pages` pages
+    and `min_share` of all pages: logos and decorations of slide templates and letterheads,
+    not figures."""
+    if pdf.page_count < min_pages:
+        return frozenset()
+    seen: dict[tuple, int] = {}
+    for page in pdf:
+        for key in {image_key(info) for info in page.get_image_info()}:
+            seen[key] = seen.get(key, 0) + 1
+    need = max(min_pages, min_share * pdf.page_count)
+    return frozenset(k for k, n in seen.items() if n >= need)

@@ -59,10 +59,13 @@ class PageOcr:
     'eng+chi_sim'
     """
 
-    def __init__(self, languages: str = "eng+chi_sim", dpi: int = 150, jobs: int = 2) -> None:
+    def __init__(self, languages: str = "eng+chi_sim", dpi: int = 150, jobs: int = 2, retry: bool = True,
+                 min_word_conf: float = 0.0) -> None:
         self.languages = languages
         self.dpi = dpi
         self.jobs = jobs
+        self.retry = retry  # False: all languages at once, no second pass
+        self.min_word_conf = min_word_conf  # words read with less confidence are dropped
 
     def lines(self, pages: list[pymupdf.Page]) -> list[OcrPage]:
         """One `OcrPage` per page, in order; raises `OcrUnavailable` if Tesseract fails."""
@@ -71,9 +74,18 @@ class PageOcr:
             futures = [pool.submit(self.read, *_render(page, self.dpi)) for page in pages]
             return [f.result() for f in futures]
 
+    def images(self, images: list[tuple[bytes, int]]) -> list[OcrPage]:
+        """OCR of (PNG, dpi) pairs, up to `jobs` at a time, in order."""
+        if len(images) <= 1 or self.jobs <= 1:
+            return [self.read(png, dpi) for png, dpi in images]
+        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            return list(pool.map(lambda im: self.read(*im), images))
+
     def read(self, png: bytes, dpi: int | None = None) -> OcrPage:
         """OCR one PNG image (a rendered page or a query picture) rendered at `dpi` (default: ours)."""
         dpi = dpi or self.dpi
+        if not self.retry:
+            return self._run(png, self.languages, dpi)
         first, *rest = self.languages.split("+")
         page = self._run(png, first, dpi)
         if rest and page.confidence < RETRY_BELOW_CONF:  # other script: lead with the others
@@ -92,7 +104,7 @@ class PageOcr:
             err = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
             raise OcrUnavailable(f"OCR failed (tesseract -l {languages}: {err[0]}); "
                                  "install tesseract-ocr and its language data")
-        lines, confidence = parse_hocr(done.stdout, 72.0 / dpi)
+        lines, confidence = parse_hocr(done.stdout, 72.0 / dpi, self.min_word_conf)
         return OcrPage(lines, languages, confidence)
 
 
@@ -104,10 +116,11 @@ def _render(page: pymupdf.Page, dpi: int) -> tuple[bytes, int]:
     return page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY).tobytes("png"), dpi
 
 
-def parse_hocr(hocr: bytes, scale: float) -> tuple[list[Line], float]:
+def parse_hocr(hocr: bytes, scale: float, min_word_conf: float = 0.0) -> tuple[list[Line], float]:
     """Lines (bboxes in points: pixels x `scale`) and the mean word confidence of an hOCR page.
 
-    Each Tesseract paragraph becomes one block; the font size is the line's `x_size`.
+    Each Tesseract paragraph becomes one block; the font size is the line's `x_size`. Words
+    read with a confidence under `min_word_conf` are left out of the lines (not of the mean).
     """
     root = ET.fromstring(hocr)
     out: list[Line] = []
@@ -120,7 +133,11 @@ def parse_hocr(hocr: bytes, scale: float) -> tuple[list[Line], float]:
                      if w.get("class") == "ocrx_word" and (w.text or "").strip()]
             if not words:
                 continue
-            confs += [float(_prop(w, "x_wconf") or 0) for w in words]
+            conf = [float(_prop(w, "x_wconf") or 0) for w in words]
+            confs += conf
+            words = [w for w, c in zip(words, conf) if c >= min_word_conf]
+            if not words:
+                continue
             box = tuple(int(v) * scale for v in _BBOX.search(span.get("title", "")).groups())
             size = float(_prop(span, "x_size") or (box[3] - box[1]) / scale) * scale
             out.append(Line(join_lines([w.text.strip() for w in words]), box, round(size, 1), False, 0.0, block))

@@ -2,6 +2,8 @@
 figures (with captions and inner text), display formulas, headings and text blocks."""
 from __future__ import annotations
 
+import hashlib
+
 import pymupdf
 
 from parsers.captions import find_captions, nearest_caption
@@ -9,25 +11,36 @@ from parsers.figures import FigureFinder, overlap_share
 from parsers.formulas import FormulaFinder, text_columns
 from parsers.layout import HeadingDetector, Unit, group_blocks, join_lines, reading_order, split_block, union
 from parsers.lines import Line
+from parsers.ocr import OcrUnavailable, PageOcr
 from parsers.tables import TableFinder
 from parsers.timing import StageTimer
 
 MAX_BLOCK_CHARS = 1200
 MAX_CROP_PX = 1000  # longest side of a crop, in pixels
+FIGURE_OCR_DPI = 200  # raster figures are read at this resolution (axis labels are small)
+MAX_OCR_PX = 2000  # longest side of a figure rendered for OCR
+MIN_INNER_CHARS = 20  # a figure with less text-layer text inside is read by OCR
 
 
 class PageUnits:
     """`units(page, lines, scanned)` -> units in reading order, crops rendered at `crop_dpi`.
 
-    Time spent per stage is added to `timer` (a `StageTimer`).
+    Raster figures with (almost) no text-layer text inside are read by `figure_ocr` (a
+    `PageOcr`; None: not read), so their labels, legends and titles join their surrogate.
+    Images in `skip_images` (`figures.image_key`s of repeated logos) are not figures. Time spent per stage is added
+    to `timer` (a `StageTimer`).
     """
 
-    def __init__(self, headings: HeadingDetector, crop_dpi: int = 110, timer: StageTimer | None = None) -> None:
+    def __init__(self, headings: HeadingDetector, crop_dpi: int = 110, timer: StageTimer | None = None,
+                 figure_ocr: PageOcr | None = None, skip_images: frozenset[tuple] = frozenset()) -> None:
         self.headings = headings
         self.crop_dpi = crop_dpi
         self.timer = timer or StageTimer()
         self.tables = TableFinder()
         self.figures = FigureFinder()
+        self.figure_ocr = figure_ocr
+        self.skip_images = skip_images
+        self._read: dict[bytes, str] = {}  # OCR text by crop digest: duplicate slides are read once
 
     def units(self, page: pymupdf.Page, lines: list[Line], scanned: bool) -> list[Unit]:
         captions = find_captions(lines)
@@ -50,6 +63,9 @@ class PageUnits:
                 units.append(Unit("formula", f.bbox, f.text, payload={"number": f.number}))
         with self.timer("crops"):
             self._add_crops(page, units)
+        if self.figure_ocr is not None:
+            with self.timer("figure_ocr"):
+                self._read_figures(page, units)
         with self.timer("layout"):
             units += self._text_units([ln for ln in lines if id(ln) not in used])
             return reading_order(units, page.rect.width)
@@ -65,7 +81,7 @@ class PageUnits:
     def _figures(self, page, lines, captions, cap_ids, used, taken, tables, bboxlog) -> list[Unit]:
         free = [ln for ln in lines if id(ln) not in used and id(ln) not in cap_ids]
         out = []
-        for box, inside in self.figures.find(page, free, bboxlog):
+        for box, inside, raster in self.figures.find(page, free, bboxlog, self.skip_images):
             if any(overlap_share(box, t.bbox) > 0.5 or overlap_share(t.bbox, box) > 0.5 for t in tables):
                 continue
             cap = nearest_caption(box, captions, "figure", taken)
@@ -73,8 +89,35 @@ class PageUnits:
             caption = cap.text if cap else ""
             inner = " ".join(ln.text for ln in sorted(inside, key=lambda ln: (round(ln.yc), ln.bbox[0])))
             text = "\n".join(t for t in (caption, inner) if t)
-            out.append(Unit("figure", box, text, payload={"caption": caption}))
+            payload = {"caption": caption}
+            if raster and len(inner) < MIN_INNER_CHARS:
+                payload["needs_ocr"] = True
+            out.append(Unit("figure", box, text, payload=payload))
         return out
+
+    def _read_figures(self, page: pymupdf.Page, units: list[Unit]) -> None:
+        """OCR text of the raster figures that have no text layer of their own, appended to
+        their surrogate (`payload["ocr_text"]` keeps it apart)."""
+        todo = [u for u in units if u.payload.pop("needs_ocr", False)]
+        images, keys = [], []
+        for u in todo:
+            clip = pymupdf.Rect(u.bbox) & page.rect
+            dpi = max(min(FIGURE_OCR_DPI, int(MAX_OCR_PX * 72 / max(clip.width, clip.height, 1))), 72)
+            png = page.get_pixmap(clip=clip, dpi=dpi, colorspace=pymupdf.csGRAY).tobytes("png")
+            keys.append(hashlib.sha1(png).digest())
+            if keys[-1] not in self._read and all(keys[-1] != k for k in keys[:-1]):
+                images.append((png, dpi))
+        try:
+            read = iter(self.figure_ocr.images(images))
+        except OcrUnavailable:
+            return  # the scanned-page reader reports a missing Tesseract once per document
+        for u, key in zip(todo, keys):
+            if key not in self._read:
+                self._read[key] = " ".join(" ".join(ln.text for ln in next(read).lines).split())
+            words = self._read[key]
+            if words:
+                u.payload["ocr_text"] = words
+                u.text = f"{u.text}\n{words}" if u.text else words
 
     def _text_units(self, lines: list[Line]) -> list[Unit]:
         out = []

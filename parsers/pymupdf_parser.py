@@ -16,10 +16,12 @@ from pathlib import Path
 
 import pymupdf
 
+from rag.text import cjk_share
 from rag.types import Document
 
 from parsers.base import ParseError
 from parsers.chunking import ChunkBuilder
+from parsers.figures import repeated_images
 from parsers.layout import HeadingDetector, Unit, body_size, group_blocks, reading_order, union
 from parsers.lines import Line, RepeatFilter, extract_lines
 from parsers.ocr import OcrUnavailable, PageOcr, looks_scanned
@@ -28,6 +30,8 @@ from parsers.timing import StageTimer
 
 log = logging.getLogger(__name__)
 OCR_MODES = ("auto", "off", "force")
+CJK_DOC_SHARE = 0.2  # documents with more CJK characters than this have their figures read as Chinese
+FIGURE_WORD_CONF = 50.0  # words OCR reads in a figure with less confidence are dropped (plot marks)
 
 
 @dataclass
@@ -40,9 +44,11 @@ class _PageText:
 class PdfParser:
     """Parses a PDF into a `Document` of text/figure/table/formula/page chunks.
 
-    `ocr`: "auto" OCRs pages without a text layer, "off" never, "force" every page.
-    `ocr_languages`: Tesseract languages; the first is tried alone, the rest only on pages
-    it reads with low confidence. `ocr_jobs`: Tesseract processes run at once.
+    `ocr`: "auto" OCRs pages without a text layer and raster figures without text of their
+    own, "off" never, "force" every page. `ocr_languages`: Tesseract languages; on pages the
+    first is tried alone, the rest only on pages it reads with low confidence; figures are
+    read with one language, chosen by the document's script (the CJK one for mostly Chinese
+    documents). `ocr_jobs`: Tesseract processes run at once.
     Constructing is cheap; nothing is loaded until `parse`.
     """
 
@@ -145,7 +151,8 @@ class PdfParser:
     def _build(self, pdf, path: Path, doc_id: str, pages: list[_PageText], warnings: list[str], timer: StageTimer):
         repeat = RepeatFilter([(p.height, p.lines) for p in pages if not p.scanned])
         headings = HeadingDetector(body_size([ln for p in pages for ln in p.lines]))
-        assembler = PageUnits(headings, self.crop_dpi, timer)
+        assembler = PageUnits(headings, self.crop_dpi, timer, self._figure_ocr(pages),
+                              repeated_images(pdf))
         builder = ChunkBuilder(doc_id)
         for i, pt in enumerate(pages):
             page = pdf[i]
@@ -162,6 +169,20 @@ class PdfParser:
                 builder.add_page(i + 1, units, page_text, tuple(page.rect))
         with timer("layout"):
             return builder.chunks()
+
+
+    def _figure_ocr(self, pages: list[_PageText]) -> PageOcr | None:
+        """The reader for raster figures: in the document's script, one pass, unsure words dropped."""
+        if self.ocr == "off":
+            return None
+        langs = self.ocr_languages.split("+")
+        sample = "".join(ln.text for p in pages[:20] for ln in p.lines)[:20000]
+        cjk = [x for x in langs if x.startswith("chi") or x in ("jpn", "kor")]
+        if cjk_share(sample) >= CJK_DOC_SHARE and cjk:
+            lang = cjk[0]  # a CJK model reads the Latin labels too; two models at once cost 25% more
+        else:
+            lang = ([x for x in langs if x not in cjk] or langs)[0]
+        return PageOcr(lang, self.ocr_dpi, self.ocr_jobs, retry=False, min_word_conf=FIGURE_WORD_CONF)
 
 
 def _page_text(lines: list[Line], width: float) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from time import perf_counter
 
-STAGES = ("text", "ocr", "tables", "figures", "formulas", "crops", "layout")
+STAGES = ("text", "ocr", "tables", "figures", "formulas", "crops", "figure_ocr", "layout")
 
 
 class StageTimer:

@@ -243,3 +243,39 @@ def test_bad_config_and_unknown_name():
         PdfParser(crop_dpi=0)
     with pytest.raises(ValueError, match=r"Unknown parser 'docx'.*'office', 'pymupdf'\]"):
         make_parser("docx")
+
+
+def test_raster_figure_is_read_by_ocr(sample):
+    if shutil.which("tesseract") is None:
+        pytest.skip("tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-chi-sim)")
+    doc = PdfParser(ocr_languages="eng").parse(sample)
+    raster = next(c for c in doc.chunks if c.modality == "figure" and c.page == 3)
+    assert raster.caption.startswith("Figure 2")
+    assert "State of charge" in raster.text and "Jan Feb Mar" in raster.text  # words only in the pixels
+    assert raster.meta["ocr_text"] in raster.text
+    vector = next(c for c in doc.chunks if c.modality == "figure" and c.page == 2)
+    assert "ocr_text" not in vector.meta  # its labels are in the text layer
+
+
+def _png(color: tuple[int, int, int], size=(200, 150)) -> bytes:
+    pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, *size), False)
+    pix.set_rect(pix.irect, color)
+    return pix.tobytes("png")
+
+
+def test_side_by_side_images_are_two_figures_and_logos_are_dropped(tmp_path):
+    pdf = pymupdf.open()
+    logo = _png((200, 30, 30), (40, 40))
+    for i in range(5):
+        page = pdf.new_page(width=595, height=842)
+        page.insert_image(pymupdf.Rect(20, 20, 60, 60), stream=logo)  # the same corner logo on every page
+        page.insert_text((72, 120), f"Page {i + 1} body text about the measurements.", fontsize=10)
+    page = pdf[2]
+    page.insert_image(pymupdf.Rect(72, 200, 300, 371), stream=_png((30, 120, 200)))
+    page.insert_image(pymupdf.Rect(295, 200, 523, 371), stream=_png((30, 200, 90)))  # overlaps the first by 5 pt
+    page.insert_text((80, 390), "Figure 3: Left panel.", fontsize=9)
+    page.insert_text((310, 390), "Figure 4: Right panel.", fontsize=9)
+    pdf.save(tmp_path / "panels.pdf")
+    figures = [c for c in PdfParser(ocr="off").parse(tmp_path / "panels.pdf").chunks if c.modality == "figure"]
+    assert sorted((c.page, c.caption) for c in figures) == [(3, "Figure 3: Left panel."), (3, "Figure 4: Right panel.")]
+    assert all(c.bbox[1] >= 199 for c in figures)  # no logo figures, and the logo is not merged in
