@@ -10,6 +10,7 @@ from rag.types import Hit, Query
 
 
 FUSIONS = ("minmax", "rrf")
+CHANNELS = ("dense", "bm25", "label")
 CJK_QUERY_SHARE = 0.3
 
 
@@ -43,40 +44,50 @@ def fuse(ranked: dict[str, list[Hit]], weights: dict[str, float], method: str = 
 
 
 class HybridRetriever:
-    """Dense + keyword retrieval fused by weighted reciprocal rank.
+    """Dense + keyword retrieval fused by weighted score fusion.
+
+    `weights` weigh the channels for text queries, `image_weights` for queries with an image
+    (default: `weights`): there the dense channel carries the picture itself, while the
+    keyword channels only see the words OCR read in it.
 
     >>> from rag.encoders import make_encoder
     >>> r = HybridRetriever(ChromaStore(path="/tmp/unirag-doctest"), make_encoder("hash"))
-    >>> r.to_dict()["weights"]
-    {'dense': 1.0, 'bm25': 1.0, 'label': 0.5}
+    >>> r.to_dict()["weights"], r.to_dict()["image_weights"]["dense"]
+    ({'dense': 1.0, 'bm25': 1.0, 'label': 0.5}, 1.0)
     """
 
     def __init__(self, store: ChromaStore, encoder: Encoder, depth: int = 50,
                  weights: dict[str, float] | None = None, fusion: str = "minmax", rrf_k: int = 60,
-                 keyword: dict | None = None):
+                 keyword: dict | None = None, image_weights: dict[str, float] | None = None):
         self.store = store
         self.encoder = encoder
         self.keyword = KeywordIndex(store, **(keyword or {}))
         self.depth = int(depth)
         self.weights = dict(weights or {"dense": 1.0, "bm25": 1.0, "label": 0.5})
+        self.image_weights = dict(image_weights or self.weights)
+        for name, w in (("weights", self.weights), ("image_weights", self.image_weights)):
+            unknown = set(w) - set(CHANNELS)
+            if unknown:
+                raise ValueError(f"HybridRetriever: expected {name} keys in {CHANNELS}, got {sorted(unknown)}")
         self.fusion = fusion
         self.rrf_k = int(rrf_k)
         if fusion not in FUSIONS:
             raise ValueError(f"HybridRetriever: expected fusion in {FUSIONS}, got {fusion!r}")
 
     def to_dict(self) -> dict:
-        return {"depth": self.depth, "weights": self.weights, "fusion": self.fusion, "rrf_k": self.rrf_k,
-                "keyword": self.keyword.to_dict()}
+        return {"depth": self.depth, "weights": self.weights, "image_weights": self.image_weights,
+                "fusion": self.fusion, "rrf_k": self.rrf_k, "keyword": self.keyword.to_dict()}
 
     def retrieve(self, query: Query, top_k: int = 10) -> list[Hit]:
         depth = max(self.depth, top_k)
+        weights = self.image_weights if query.image else self.weights
         ranked: dict[str, list[Hit]] = {}
         # an English-only text model's similarities on a Chinese question are noise: leave them out
         readable = self.encoder.reads_cjk or cjk_share(query.text) < CJK_QUERY_SHARE
-        if self.weights.get("dense", 0) > 0 and (query.image or (query.text.strip() and readable)):
+        if weights.get("dense", 0) > 0 and (query.image or (query.text.strip() and readable)):
             ranked["dense"] = self.store.search(self.encoder.embed_query(query), depth, where_clause(query))
-        if self.weights.get("bm25", 0) > 0 and query.text.strip():
+        if weights.get("bm25", 0) > 0 and query.text.strip():
             ranked["bm25"] = self.keyword.search(query, depth)
-        if self.weights.get("label", 0) > 0 and query.text.strip():
+        if weights.get("label", 0) > 0 and query.text.strip():
             ranked["label"] = self.keyword.labelled(query, depth)
-        return fuse(ranked, self.weights, self.fusion, self.rrf_k)[:top_k]
+        return fuse(ranked, weights, self.fusion, self.rrf_k)[:top_k]

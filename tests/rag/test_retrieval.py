@@ -93,3 +93,21 @@ def test_single_cjk_characters_count_less_than_words(tmp_path):
     assert [h.chunk.page for h in KeywordIndex(store, cjk_char_weight=0.0).search(q, 2)] == [1]
     r = HybridRetriever(store, enc, keyword={"cjk_char_weight": 0.5})
     assert r.to_dict()["keyword"] == {"k1": 1.2, "b": 0.75, "cjk_char_weight": 0.5}
+
+
+def test_image_queries_use_their_own_weights(tmp_path):
+    r = build(tmp_path)
+    r.weights, r.image_weights = {"dense": 0.0, "bm25": 1.0}, {"dense": 1.0, "bm25": 0.0}
+    png = b"\x89PNG\r\n\x1a\n"  # the hash encoder embeds the text; only the weights differ
+    text_hit = r.retrieve(Query(text="rainfall Oslo"), 3)
+    image_hit = r.retrieve(Query(text="rainfall Oslo", image=png), 3)
+    assert {s for h in text_hit for s in h.sources} == {"bm25"}
+    assert {s for h in image_hit for s in h.sources} == {"dense"}
+    assert HybridRetriever(r.store, r.encoder, weights={"dense": 0.2}).image_weights == {"dense": 0.2}
+
+
+def test_unknown_channel_weight_is_refused(tmp_path):
+    import pytest
+
+    with pytest.raises(ValueError, match="image_weights keys"):
+        HybridRetriever(ChromaStore(path=tmp_path), make_encoder("hash"), image_weights={"pixels": 1.0})
