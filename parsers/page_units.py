@@ -103,7 +103,9 @@ class PageUnits:
         for u in todo:
             clip = pymupdf.Rect(u.bbox) & page.rect
             dpi = max(min(FIGURE_OCR_DPI, int(MAX_OCR_PX * 72 / max(clip.width, clip.height, 1))), 72)
-            png = page.get_pixmap(clip=clip, dpi=dpi, colorspace=pymupdf.csGRAY).tobytes("png")
+            pix = page.get_pixmap(clip=clip, dpi=dpi, colorspace=pymupdf.csGRAY)
+            pix.set_dpi(dpi, dpi)  # Tesseract reads it when several crops go to one process
+            png = pix.tobytes("png")
             keys.append(hashlib.sha1(png).digest())
             if keys[-1] not in self._read and all(keys[-1] != k for k in keys[:-1]):
                 images.append((png, dpi))
