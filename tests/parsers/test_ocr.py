@@ -79,3 +79,26 @@ def test_missing_language_data_is_unavailable():
     doc = _scanned_page("Hello", "helv")
     with pytest.raises(OcrUnavailable, match="tesseract -l xx_nope"):
         PageOcr("xx_nope").lines([doc[0]])
+
+
+@needs_tesseract
+def test_batched_images_read_as_one_by_one():
+    langs = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True).stdout.split()
+    if "chi_sim" not in langs:
+        pytest.skip("tesseract-ocr-chi-sim is not installed")
+    from parsers.ocr import _render
+
+    pages = [_scanned_page("The first page talks about storage blocks.", "helv")[0],
+             _scanned_page("本次的小学期任务中，我们设计了一个卷积神经网络加速器。", "china-s")[0],
+             _scanned_page("A third page: relocation of items.", "helv")[0]]
+    ocr = PageOcr("eng+chi_sim", jobs=2)
+    one_by_one = [ocr.read(*_render(p, 150)) for p in pages]
+    batched = ocr.lines(pages)  # two processes, one of them reads two images
+    assert [p.languages for p in batched] == ["eng", "chi_sim+eng", "eng"]
+    assert [[ln.bbox for ln in p.lines] for p in batched] == [[ln.bbox for ln in p.lines] for p in one_by_one]
+    assert "storage blocks" in batched[0].lines[0].text and "relocation" in batched[2].lines[0].text
+
+
+def test_low_confidence_words_can_be_dropped():
+    lines, conf = parse_hocr(HOCR, 72 / 150, min_word_conf=75)
+    assert [ln.text for ln in lines] == ["Hello world"] and conf == 75.0  # the mean keeps every word
