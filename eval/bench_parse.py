@@ -4,8 +4,10 @@
 2. LlamaIndex's `PyMuPDFReader` (text only), when `llama-index-readers-file` is installed;
 3. unirag's `PdfParser`, one process, with the seconds per stage (text, OCR, tables,
    figures, formulas, crops, layout);
-4. unirag's `PdfParser` end to end over a pool of `--workers` processes, without and with
-   OCR, with CPU seconds (workers and their Tesseract children) beside wall seconds;
+4. unirag's `PdfParser` end to end over a pool of `--workers` processes: without OCR, with
+   OCR of scanned pages only (`figure_ocr=False`), and with OCR of scanned pages and raster
+   figures (the default), with CPU seconds (workers and their Tesseract children) beside
+   wall seconds;
 
 plus each result's speed as a share of the baseline and the figure/table/formula/text
 chunk counts per document.
@@ -86,9 +88,9 @@ def bench_stages(files: list[Path], ocr: str = "auto") -> dict:
     return out
 
 
-def _parse_one(args: tuple[str, str]) -> dict:
-    path, ocr = args
-    doc = PdfParser(ocr=ocr).parse(path)
+def _parse_one(args: tuple[str, str, bool]) -> dict:
+    path, ocr, figure_ocr = args
+    doc = PdfParser(ocr=ocr, figure_ocr=figure_ocr).parse(path)
     counts = Counter(c.modality for c in doc.chunks)
     return {"doc": doc.doc_id, "pages": doc.n_pages, "warnings": len(doc.warnings),
             **{k: counts.get(k, 0) for k in KINDS}}
@@ -101,13 +103,13 @@ def _cost(path: Path) -> float:
         return pdf.page_count * (10 if scanned else 1)
 
 
-def bench_pool(files: list[Path], workers: int, ocr: str) -> dict:
+def bench_pool(files: list[Path], workers: int, ocr: str, figure_ocr: bool = True) -> dict:
     """`PdfParser` over a pool of `workers` processes, costliest files first."""
     order = sorted(files, key=_cost, reverse=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        rows = list(pool.map(_parse_one, [(str(p), ocr) for p in order]))
+        rows = list(pool.map(_parse_one, [(str(p), ocr, figure_ocr) for p in order]))
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # workers and Tesseract, once reaped
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -127,9 +129,11 @@ def run_bench(folder: str | Path, workers: int = 2, llama: bool = True) -> dict:
     out["llama_pymupdf_reader"] = bench_llama(files) if llama else None
     out["unirag_stages"] = bench_stages(files)
     out["unirag_pool_no_ocr"] = bench_pool(files, workers, "off")
+    out["unirag_pool_scan_ocr"] = bench_pool(files, workers, "auto", figure_ocr=False)
     out["unirag_pool_ocr"] = bench_pool(files, workers, "auto")
     base = out["get_text"]["pages_per_s"]
-    for key in ("llama_pymupdf_reader", "unirag_stages", "unirag_pool_no_ocr", "unirag_pool_ocr"):
+    for key in ("llama_pymupdf_reader", "unirag_stages", "unirag_pool_no_ocr", "unirag_pool_scan_ocr",
+                "unirag_pool_ocr"):
         if out[key]:
             out[key]["vs_get_text"] = round(out[key]["pages_per_s"] / base, 4) if base else None
     return out
@@ -144,9 +148,10 @@ def report(res: dict) -> str:
     lines = [f"{res['files']} PDFs in {res['folder']} ({res['cpus']} CPUs)", "",
              f"{'method':34s} {'pages':>6s} {'wall s':>8s} {'pages/s':>9s} {'CPU s':>8s} {'x get_text':>11s}"]
     names = {"get_text": "PyMuPDF page.get_text()", "llama_pymupdf_reader": "LlamaIndex PyMuPDFReader",
-             "unirag_stages": "unirag PdfParser, 1 process, OCR",
+             "unirag_stages": "unirag PdfParser, 1 process, all OCR",
              "unirag_pool_no_ocr": f"unirag pool x{res['unirag_pool_ocr']['workers']}, no OCR",
-             "unirag_pool_ocr": f"unirag pool x{res['unirag_pool_ocr']['workers']}, OCR"}
+             "unirag_pool_scan_ocr": f"unirag pool x{res['unirag_pool_ocr']['workers']}, OCR of scans",
+             "unirag_pool_ocr": f"unirag pool x{res['unirag_pool_ocr']['workers']}, OCR scans+figures"}
     for key, name in names.items():
         r = res[key]
         if r is None:

@@ -48,13 +48,14 @@ class PdfParser:
     own, "off" never, "force" every page. `ocr_languages`: Tesseract languages; on pages the
     first is tried alone, the rest only on pages it reads with low confidence; figures are
     read with one language, chosen by the document's script (the CJK one for mostly Chinese
-    documents). `ocr_jobs`: Tesseract processes run at once.
+    documents). `ocr_jobs`: Tesseract processes run at once. `figure_ocr=False` leaves raster
+    figures to their caption and text layer (the corpus then parses about twice as fast).
     Constructing is cheap; nothing is loaded until `parse`.
     """
 
     def __init__(self, crop_dpi: int = 110, ocr: str = "auto", ocr_languages: str = "eng+chi_sim",
                  ocr_dpi: int = 150, ocr_jobs: int = 2, max_pages: int = 2000,
-                 password: str | None = None) -> None:
+                 password: str | None = None, figure_ocr: bool = True) -> None:
         if ocr not in OCR_MODES:
             raise ValueError(f"PdfParser: expected ocr in {OCR_MODES}, got {ocr!r}")
         for name, value in (("crop_dpi", crop_dpi), ("ocr_dpi", ocr_dpi), ("ocr_jobs", ocr_jobs),
@@ -63,12 +64,13 @@ class PdfParser:
                 raise ValueError(f"PdfParser: expected {name} as an int >= 1, got {value!r}")
         self.crop_dpi, self.ocr, self.ocr_languages = crop_dpi, ocr, ocr_languages
         self.ocr_dpi, self.ocr_jobs, self.max_pages, self.password = ocr_dpi, ocr_jobs, max_pages, password
+        self.figure_ocr = bool(figure_ocr)
 
     def to_dict(self) -> dict:
         """Config as a plain dict (the password is never written out)."""
         return {"name": "pymupdf", "crop_dpi": self.crop_dpi, "ocr": self.ocr,
                 "ocr_languages": self.ocr_languages, "ocr_dpi": self.ocr_dpi, "ocr_jobs": self.ocr_jobs,
-                "max_pages": self.max_pages}
+                "max_pages": self.max_pages, "figure_ocr": self.figure_ocr}
 
     def parse(self, path: str | Path, doc_id: str | None = None, timer: StageTimer | None = None) -> Document:
         """Parse one PDF; pass a `StageTimer` to get the seconds spent per stage."""
@@ -173,7 +175,7 @@ class PdfParser:
 
     def _figure_ocr(self, pages: list[_PageText]) -> PageOcr | None:
         """The reader for raster figures: in the document's script, one pass, unsure words dropped."""
-        if self.ocr == "off":
+        if self.ocr == "off" or not self.figure_ocr:
             return None
         langs = self.ocr_languages.split("+")
         sample = "".join(ln.text for p in pages[:20] for ln in p.lines)[:20000]

@@ -21,9 +21,9 @@ def folder(tmp_path_factory):
 def test_run_bench_measures_every_method(folder):
     res = run_bench(folder, workers=1, llama=False)
     assert res["files"] == 2 and res["llama_pymupdf_reader"] is None
-    for key in ("get_text", "unirag_stages", "unirag_pool_no_ocr", "unirag_pool_ocr"):
+    for key in ("get_text", "unirag_stages", "unirag_pool_no_ocr", "unirag_pool_scan_ocr", "unirag_pool_ocr"):
         assert res[key]["pages"] == 4 and res[key]["pages_per_s"] > 0
-    assert set(res["unirag_stages"]["stages"]) >= {"text", "ocr", "tables", "figures", "formulas", "crops"}
+    assert set(res["unirag_stages"]["stages"]) >= {"text", "ocr", "tables", "figures", "formulas", "crops", "figure_ocr"}
     docs = {r["doc"]: r for r in res["unirag_pool_ocr"]["docs"]}
     assert docs["solar_field_study"]["figure"] == 2 and docs["solar_field_study"]["table"] == 1
     assert 0 < res["unirag_pool_no_ocr"]["vs_get_text"] < 1
