@@ -47,7 +47,7 @@ class ChunkBuilder:
         self._flush(page_no)
 
     def chunks(self) -> list[Chunk]:
-        return _link(sorted(self._chunks, key=lambda c: c.order))
+        return _continued(_link(sorted(self._chunks, key=lambda c: c.order)))
 
     def _new_column(self, u: Unit) -> bool:
         """The unit starts higher up or beside the pending text: a column break."""
@@ -82,6 +82,23 @@ class ChunkBuilder:
 
 def _meta(u: Unit) -> dict:
     return {k: v for k, v in u.payload.items() if k not in ("image", "caption")}
+
+
+def _continued(chunks: list[Chunk]) -> list[Chunk]:
+    """Marks a table split across pages: an uncaptioned table that opens a page (no text chunk
+    before it) with as many columns as the table that closes the page before (no text chunk
+    after it) gets `meta["continues"]`, the id of that table."""
+    out, last_on_page, first_on_page = list(chunks), {}, {}
+    for c in chunks:
+        if c.modality in ("text", "table", "figure"):
+            last_on_page[c.page] = c
+            first_on_page.setdefault(c.page, c)
+    for i, c in enumerate(out):
+        prev = last_on_page.get(c.page - 1)
+        if c.modality == "table" and not c.caption and first_on_page.get(c.page) is c and prev is not None \
+                and prev.modality == "table" and prev.meta.get("cols") == c.meta.get("cols"):
+            out[i] = replace(c, meta={**c.meta, "continues": prev.id}, id=c.id)
+    return out
 
 
 def _link(chunks: list[Chunk]) -> list[Chunk]:

@@ -75,7 +75,8 @@ class PageUnits:
         for t in self.tables.find(page, captions, taken, bboxlog):
             used.update(id(ln) for ln in lines if overlap_share(ln.bbox, t.bbox) > 0.5)
             text = f"{t.caption}\n{t.markdown}" if t.caption else t.markdown
-            out.append(Unit("table", t.bbox, text, payload={"caption": t.caption, "rows": t.rows, "cols": t.cols}))
+            out.append(Unit("table", t.bbox, text, payload={"caption": t.caption, "rows": t.rows, "cols": t.cols,
+                                                            "html": t.html}))
         return out
 
     def _figures(self, page, lines, captions, cap_ids, used, taken, tables, bboxlog) -> list[Unit]:

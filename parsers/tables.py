@@ -18,6 +18,7 @@ class FoundTable:
     rows: int
     cols: int
     caption: str = ""
+    html: str = ""
 
 
 def horizontal_rules(bboxlog: list) -> list[BBox]:
@@ -150,6 +151,20 @@ def compact(rows: list[list[str | None]]) -> list[list[str | None]]:
     return [[r[j] for j in keep] for r in rows]
 
 
+def to_html(rows: list[list]) -> str:
+    """An HTML table for extracted cell rows (first row as header cells).
+
+    >>> to_html([["a", "b"], ["1", None]])
+    '<table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td></td></tr></table>'
+    """
+    from html import escape
+
+    def row(cells, tag) -> str:
+        return "<tr>" + "".join(f"<{tag}>{escape(' '.join(str(c).split())) if c is not None else ''}</{tag}>"
+                                for c in cells) + "</tr>"
+    return "<table>" + "".join(row(r, "th" if i == 0 else "td") for i, r in enumerate(rows)) + "</table>"
+
+
 def to_markdown(rows: list[list]) -> str:
     """GitHub markdown for extracted cell rows (first row as header)."""
     def cell(c) -> str:
@@ -216,7 +231,8 @@ class TableFinder:
             cap = nearest_caption(box, captions, "table", taken, below_first=False)
             if text_grid and cap is None:
                 continue
-            out.append(FoundTable(box, to_markdown(rows), len(rows), len(rows[0]), cap.text if cap else ""))
+            out.append(FoundTable(box, to_markdown(rows), len(rows), len(rows[0]), cap.text if cap else "",
+                                  to_html(rows)))
         return out
 
 

@@ -57,6 +57,7 @@ def _meta(chunk: Chunk, doc: Document, crop: str) -> dict:
         "bbox": json.dumps(chunk.bbox), "order": chunk.order, "section": chunk.section,
         "caption": chunk.caption, "links": json.dumps(list(chunk.links)), "context": chunk.context, "crop": crop,
         "doc_sha": doc.sha256, "doc_chunks": len(doc.chunks), "source": doc.source,
+        "meta": json.dumps(chunk.meta, ensure_ascii=False, default=str),
     }
 
 
@@ -65,7 +66,7 @@ def _chunk(cid: str, text: str, m: dict) -> Chunk:
     return Chunk(doc_id=m["doc_id"], modality=m["modality"], page=int(m["page"]), text=text or "",
                  bbox=bbox, order=int(m.get("order", 0)), section=m.get("section", ""),
                  caption=m.get("caption", ""), links=tuple(json.loads(m.get("links") or "[]")),
-                 context=m.get("context", ""), id=cid)
+                 context=m.get("context", ""), meta=json.loads(m.get("meta") or "{}"), id=cid)
 
 
 class ChromaStore:

@@ -85,7 +85,8 @@ def test_table_markdown_holds_numbers(doc):
     assert table.page == 2 and table.caption.startswith("Table 1:")
     assert table.text.startswith("Table 1:")
     assert "| Corran | 31.7 | 377 | 98.3 |" in table.text
-    assert table.meta == {"rows": 4, "cols": 4}
+    assert {k: table.meta[k] for k in ("rows", "cols")} == {"rows": 4, "cols": 4}
+    assert table.meta["html"].startswith("<table><tr><th>Site</th>") and "<td>98.3</td>" in table.meta["html"]
     prose = " ".join(c.text for c in doc.chunks if c.modality == "text")
     assert "98.3" not in prose and "Table 1: Peak" not in prose  # no duplication
 
@@ -279,3 +280,27 @@ def test_side_by_side_images_are_two_figures_and_logos_are_dropped(tmp_path):
     figures = [c for c in PdfParser(ocr="off").parse(tmp_path / "panels.pdf").chunks if c.modality == "figure"]
     assert sorted((c.page, c.caption) for c in figures) == [(3, "Figure 3: Left panel."), (3, "Figure 4: Right panel.")]
     assert all(c.bbox[1] >= 199 for c in figures)  # no logo figures, and the logo is not merged in
+
+
+def _grid(page: pymupdf.Page, y0: float, rows: list[list[str]], x0: float = 72, w: float = 110, h: float = 18):
+    for i in range(len(rows) + 1):
+        page.draw_line((x0, y0 + i * h), (x0 + w * len(rows[0]), y0 + i * h), width=0.8)
+    for j in range(len(rows[0]) + 1):
+        page.draw_line((x0 + j * w, y0), (x0 + j * w, y0 + h * len(rows)), width=0.8)
+    for i, row in enumerate(rows):
+        for j, cell in enumerate(row):
+            page.insert_text((x0 + j * w + 5, y0 + i * h + 12.5), cell, fontsize=9)
+
+
+def test_table_split_across_pages_is_noted(tmp_path):
+    pdf = pymupdf.open()
+    first = pdf.new_page(width=595, height=842)
+    first.insert_text((72, 560), "Table 4: Cell voltages by hour.", fontsize=9)
+    _grid(first, 600, [["Hour", "Cell A", "Cell B"]] + [[f"{h}:00", f"3.{h}", f"3.{h + 1}"] for h in range(5)])
+    second = pdf.new_page(width=595, height=842)
+    _grid(second, 60, [[f"{h}:00", f"3.{h}", f"3.{h + 1}"] for h in range(5, 11)])  # no caption, no header
+    second.insert_text((72, 220), "The voltages stayed within the limits.", fontsize=10)
+    pdf.save(tmp_path / "split.pdf")
+    tables = [c for c in PdfParser(ocr="off").parse(tmp_path / "split.pdf").chunks if c.modality == "table"]
+    assert [t.page for t in tables] == [1, 2]
+    assert "continues" not in tables[0].meta and tables[1].meta["continues"] == tables[0].id
