@@ -56,13 +56,22 @@ def find_captions(lines: list[Line]) -> list[Caption]:
             continue
         group = [ln]
         j = i + 1
-        while j < len(lines) and lines[j].block == ln.block and len(group) < 12 \
-                and lines[j].bbox[1] >= group[-1].yc and not _label(lines[j].text):  # below, not beside
+        while j < len(lines) and lines[j].block == ln.block and len(group) < 12 and _continues(group[-1], lines[j]):
             group.append(lines[j])
             j += 1
         out.append(Caption(kind, join_lines([g.text for g in group]), union(g.bbox for g in group), tuple(group)))
         i = j
     return out
+
+
+def _continues(prev: Line, ln: Line) -> bool:
+    """Whether `ln` goes on with the caption ending in `prev`: right below it (not beside it,
+    not after a gap), not a new label, and not a row of numbers after a finished sentence (OCR
+    puts a table's rows in the caption's paragraph)."""
+    chars = [ch for ch in ln.text if not ch.isspace()]
+    numbers = sum(ch.isdigit() for ch in chars) >= 0.3 * max(len(chars), 1)
+    return (prev.yc <= ln.bbox[1] <= prev.bbox[3] + max(prev.height, 4.0) and not _label(ln.text)
+            and not (numbers and prev.text.rstrip().endswith((".", "。"))))
 
 
 def _label(text: str) -> str:

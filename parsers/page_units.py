@@ -12,7 +12,7 @@ from parsers.formulas import FormulaFinder, text_columns
 from parsers.layout import HeadingDetector, Unit, group_blocks, join_lines, reading_order, split_block, union
 from parsers.lines import Line
 from parsers.ocr import OcrUnavailable, PageOcr
-from parsers.tables import TableFinder
+from parsers.tables import TableFinder, scanned_table
 from parsers.timing import StageTimer
 
 MAX_BLOCK_CHARS = 1200
@@ -54,6 +54,9 @@ class PageUnits:
                 units += self._tables(page, lines, captions, used, taken, bboxlog)
             with self.timer("figures"):
                 units += self._figures(page, lines, captions, cap_ids, used, taken, units, bboxlog)
+        else:
+            with self.timer("tables"):
+                units += self._scanned_tables(lines, captions, used, taken)
         for i in taken:
             used.update(id(ln) for ln in captions[i].lines)
         rest = [ln for ln in lines if id(ln) not in used]
@@ -77,6 +80,23 @@ class PageUnits:
             text = f"{t.caption}\n{t.markdown}" if t.caption else t.markdown
             out.append(Unit("table", t.bbox, text, payload={"caption": t.caption, "rows": t.rows, "cols": t.cols,
                                                             "html": t.html}))
+        return out
+
+    def _scanned_tables(self, lines, captions, used, taken) -> list[Unit]:
+        """Tables on an OCR'd page: the caption, its title and the numeric rows under it."""
+        out = []
+        for i, cap in enumerate(captions):
+            if cap.kind != "table" or i in taken:
+                continue
+            found = scanned_table(cap, [ln for ln in lines if id(ln) not in used])
+            if found is None:
+                continue
+            box, rows = found
+            taken.add(i)
+            used.update(id(ln) for ln in rows)
+            body = "\n".join(ln.text for ln in rows)
+            out.append(Unit("table", union([box, cap.bbox]), f"{cap.text}\n{body}",
+                            payload={"caption": cap.text, "rows": len(rows), "ocr": True}))
         return out
 
     def _figures(self, page, lines, captions, cap_ids, used, taken, tables, bboxlog) -> list[Unit]:

@@ -236,6 +236,42 @@ class TableFinder:
         return out
 
 
+def _digit_share(text: str) -> float:
+    chars = [ch for ch in text if not ch.isspace()]
+    return sum(ch.isdigit() for ch in chars) / len(chars) if chars else 0.0
+
+
+def scanned_table(caption: Caption, lines: list) -> tuple[BBox, list] | None:
+    """The rows of a table under `caption` on a page read by OCR (no rules, no text layer):
+    the caption's title lines, an optional header line, then lines that are mostly digits,
+    until prose or a wide gap. Returns (bbox of the rows, the lines) or None.
+
+    Lines are `parsers.lines.Line`s in reading order; the caption's own lines are skipped.
+    """
+    below = sorted((ln for ln in lines if ln.bbox[1] >= caption.bbox[3] - 1 and ln not in caption.lines
+                    and ln.bbox[0] < caption.bbox[2] + 150 and ln.bbox[2] > caption.bbox[0] - 150),
+                   key=lambda ln: ln.bbox[1])
+    heights = sorted(ln.height for ln in below) or [10.0]
+    gap_max = 2.5 * heights[len(heights) // 2]
+    rows, last_y, started = [], caption.bbox[3], False
+    for ln in below:
+        if ln.bbox[1] - last_y > gap_max * (2 if not started else 1):
+            break
+        numeric = _digit_share(ln.text) >= 0.3
+        if started and not numeric and (len(ln.text) > 50 or _digit_share(ln.text) < 0.1):
+            break
+        if numeric:
+            started = True
+        rows.append(ln)
+        last_y = ln.bbox[3]
+    body = [ln for ln in rows if _digit_share(ln.text) >= 0.3]
+    if len(body) < 2:
+        return None
+    box = (min(ln.bbox[0] for ln in rows), min(ln.bbox[1] for ln in rows),
+           max(ln.bbox[2] for ln in rows), max(ln.bbox[3] for ln in rows))
+    return box, rows
+
+
 def _chart(band: BBox, bboxlog: list, max_other: int = 12) -> bool:
     """More than `max_other` drawn paths inside `band` that are not thin strokes (curves,
     markers, bars): a plot with grid lines, not a booktabs table."""

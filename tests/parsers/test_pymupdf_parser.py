@@ -143,6 +143,9 @@ def test_scanned_twin_is_ocred(sample, tmp_path):
     assert "Solar Battery Field Study" in pages[0].text
     assert "ventilation louvres" in pages[2].text
     assert any(c.modality == "text" and c.page == 2 and "Brookfield" in c.text for c in doc.chunks)
+    (table,) = [c for c in doc.chunks if c.modality == "table"]  # segmented from the OCR lines
+    assert table.page == 2 and table.caption.startswith("Table 1") and table.image.startswith(PNG)
+    assert "Corran" in table.text and "98.3" in table.text
 
 
 def test_scanned_without_ocr_warns(sample, tmp_path):
