@@ -2,6 +2,9 @@
 weighted reciprocal rank over the same chunk ids, with modality/document/page filters."""
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 from rag.encoders.base import Encoder
 from rag.retrieval.keyword import KeywordIndex
 from rag.store.chroma import ChromaStore, where_clause
@@ -71,6 +74,8 @@ class HybridRetriever:
                 raise ValueError(f"HybridRetriever: expected {name} keys in {CHANNELS}, got {sorted(unknown)}")
         self.fusion = fusion
         self.rrf_k = int(rrf_k)
+        self._executor: ThreadPoolExecutor | None = None  # started on the first query
+        self._lock = threading.Lock()
         if fusion not in FUSIONS:
             raise ValueError(f"HybridRetriever: expected fusion in {FUSIONS}, got {fusion!r}")
 
@@ -84,10 +89,25 @@ class HybridRetriever:
         ranked: dict[str, list[Hit]] = {}
         # an English-only text model's similarities on a Chinese question are noise: leave them out
         readable = self.encoder.reads_cjk or cjk_share(query.text) < CJK_QUERY_SHARE
-        if weights.get("dense", 0) > 0 and (query.image or (query.text.strip() and readable)):
+        dense = weights.get("dense", 0) > 0 and (query.image or (query.text.strip() and readable))
+        if dense:  # the keyword channels run beside the encoder's forward pass (both release the GIL)
+            keyword = self._pool().submit(self._keyword, query, depth, weights)
             ranked["dense"] = self.store.search(self.encoder.embed_query(query), depth, where_clause(query))
-        if weights.get("bm25", 0) > 0 and query.text.strip():
-            ranked["bm25"] = self.keyword.search(query, depth)
-        if weights.get("label", 0) > 0 and query.text.strip():
-            ranked["label"] = self.keyword.labelled(query, depth)
+            ranked.update(keyword.result())
+        else:
+            ranked.update(self._keyword(query, depth, weights))
         return fuse(ranked, weights, self.fusion, self.rrf_k)[:top_k]
+
+    def _keyword(self, query: Query, depth: int, weights: dict[str, float]) -> dict[str, list[Hit]]:
+        out = {}
+        if weights.get("bm25", 0) > 0 and query.text.strip():
+            out["bm25"] = self.keyword.search(query, depth)
+        if weights.get("label", 0) > 0 and query.text.strip():
+            out["label"] = self.keyword.labelled(query, depth)
+        return out
+
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="unirag-keyword")
+            return self._executor
