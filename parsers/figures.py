@@ -68,8 +68,9 @@ def group_regions(rasters: list[BBox], vectors: list[BBox]) -> list[BBox]:
 
     Two big raster images side by side stay two figures (each has its own caption), unless
     one mostly covers the other (tiles, overlays); small images join what they touch. A
-    vector cluster joins a raster image it overlaps (axes and labels drawn over a bitmap),
-    otherwise vector clusters merge with each other when they touch.
+    vector cluster joins a raster image it is drawn over (axes and labels on a bitmap) or
+    frames; one much larger than the image (rules of a table beside it) stays apart, and
+    vector clusters merge with each other when they touch.
 
     >>> sorted(group_regions([(0, 0, 100, 100), (95, 0, 200, 100)], []))
     [(0, 0, 100, 100), (95, 0, 200, 100)]
@@ -87,7 +88,8 @@ def group_regions(rasters: list[BBox], vectors: list[BBox]) -> list[BBox]:
             groups.append(r)
     loose: list[BBox] = [r for r in rasters if r not in big]
     for v in vectors:
-        hits = [i for i, g in enumerate(groups) if overlap_share(v, g) > 0.3 or overlap_share(g, v) > 0.5]
+        hits = [i for i, g in enumerate(groups) if overlap_share(v, g) > 0.3  # drawn over the image
+                or (overlap_share(g, v) > 0.5 and _area(v) < 2 * _area(g))]  # a frame around it
         if hits:
             groups[hits[0]] = _merge(groups[hits[0]], v)
         else:
