@@ -172,7 +172,6 @@ class PdfParser:
         with timer("layout"):
             return builder.chunks()
 
-
     def _figure_ocr(self, pages: list[_PageText]) -> PageOcr | None:
         """The reader for raster figures: in the document's script, one pass, unsure words dropped."""
         if self.ocr == "off" or not self.figure_ocr:
