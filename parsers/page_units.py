@@ -128,7 +128,7 @@ class PageUnits:
             pix.set_dpi(dpi, dpi)  # Tesseract reads it when several crops go to one process
             png = pix.tobytes("png")
             keys.append(hashlib.sha1(png).digest())
-            if keys[-1] not in self._read and all(keys[-1] != k for k in keys[:-1]):
+            if keys[-1] not in self._read and keys[-1] not in keys[:-1]:
                 images.append((png, dpi))
         try:
             read = iter(self.figure_ocr.images(images))
