@@ -68,10 +68,19 @@ def _continues(prev: Line, ln: Line) -> bool:
     """Whether `ln` goes on with the caption ending in `prev`: right below it (not beside it,
     not after a gap), not a new label, and not a row of numbers after a finished sentence (OCR
     puts a table's rows in the caption's paragraph)."""
-    chars = [ch for ch in ln.text if not ch.isspace()]
-    numbers = sum(ch.isdigit() for ch in chars) >= 0.3 * max(len(chars), 1)
+    numbers = digit_share(ln.text) >= 0.3
     return (prev.yc <= ln.bbox[1] <= prev.bbox[3] + max(prev.height, 4.0) and not _label(ln.text)
             and not (numbers and prev.text.rstrip().endswith((".", "。"))))
+
+
+def digit_share(text: str) -> float:
+    """Share of the non-space characters that are digits (rows of a table score high).
+
+    >>> round(digit_share("64 1.0047 9.7"), 2), round(digit_share("Table 2"), 2)
+    (0.82, 0.17)
+    """
+    chars = [ch for ch in text if not ch.isspace()]
+    return sum(ch.isdigit() for ch in chars) / len(chars) if chars else 0.0
 
 
 def _label(text: str) -> str:

@@ -65,10 +65,10 @@ class PageUnits:
                 used.update(id(ln) for ln in f.lines)
                 units.append(Unit("formula", f.bbox, f.text, payload={"number": f.number}))
         with self.timer("crops"):
-            self._add_crops(page, units)
-        if self.figure_ocr is not None:
+            display = self._add_crops(page, units)
+        if self.figure_ocr is not None and display is not None:
             with self.timer("figure_ocr"):
-                self._read_figures(page, units)
+                self._read_figures(page, display, units)
         with self.timer("layout"):
             units += self._text_units([ln for ln in lines if id(ln) not in used])
             return reading_order(units, page.rect.width)
@@ -116,7 +116,7 @@ class PageUnits:
             out.append(Unit("figure", box, text, payload=payload))
         return out
 
-    def _read_figures(self, page: pymupdf.Page, units: list[Unit]) -> None:
+    def _read_figures(self, page: pymupdf.Page, display: pymupdf.DisplayList, units: list[Unit]) -> None:
         """OCR text of the raster figures that have no text layer of their own, appended to
         their surrogate (`payload["ocr_text"]` keeps it apart)."""
         todo = [u for u in units if u.payload.pop("needs_ocr", False)]
@@ -124,7 +124,7 @@ class PageUnits:
         for u in todo:
             clip = pymupdf.Rect(u.bbox) & page.rect
             dpi = max(min(FIGURE_OCR_DPI, int(MAX_OCR_PX * 72 / max(clip.width, clip.height, 1))), 72)
-            pix = page.get_pixmap(clip=clip, dpi=dpi, colorspace=pymupdf.csGRAY)
+            pix = display.get_pixmap(matrix=pymupdf.Matrix(dpi / 72, dpi / 72), clip=clip, colorspace=pymupdf.csGRAY)
             pix.set_dpi(dpi, dpi)  # Tesseract reads it when several crops go to one process
             png = pix.tobytes("png")
             keys.append(hashlib.sha1(png).digest())
@@ -154,8 +154,9 @@ class PageUnits:
                 out.append(Unit("text", union(ln.bbox for ln in piece), join_lines([ln.text for ln in piece])))
         return out
 
-    def _add_crops(self, page: pymupdf.Page, units: list[Unit]) -> None:
-        """PNG crops of the table/figure/formula units, from one display list of the page."""
+    def _add_crops(self, page: pymupdf.Page, units: list[Unit]) -> pymupdf.DisplayList | None:
+        """PNG crops of the table/figure/formula units, from one display list of the page,
+        which is returned for other renderings of the page (None: no units)."""
         display = page.get_displaylist() if units else None  # interpret the page once
         for u in units:
             clip = (pymupdf.Rect(u.bbox) + (-2, -2, 2, 2)) & page.rect
@@ -166,3 +167,4 @@ class PageUnits:
                 pix = display.get_pixmap(matrix=pymupdf.Matrix(dpi / 72, dpi / 72), clip=clip)
                 pix.set_dpi(dpi, dpi)  # same PNG bytes as page.get_pixmap(dpi=dpi)
             u.payload["image"] = pix.tobytes("png")
+        return display

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pymupdf
 
-from parsers.captions import Caption, nearest_caption
+from parsers.captions import Caption, digit_share, nearest_caption
 from parsers.lines import BBox
 
 
@@ -236,11 +236,6 @@ class TableFinder:
         return out
 
 
-def _digit_share(text: str) -> float:
-    chars = [ch for ch in text if not ch.isspace()]
-    return sum(ch.isdigit() for ch in chars) / len(chars) if chars else 0.0
-
-
 def scanned_table(caption: Caption, lines: list) -> tuple[BBox, list] | None:
     """The rows of a table under `caption` on a page read by OCR (no rules, no text layer):
     the caption's title lines, an optional header line, then lines that are mostly digits,
@@ -257,14 +252,14 @@ def scanned_table(caption: Caption, lines: list) -> tuple[BBox, list] | None:
     for ln in below:
         if ln.bbox[1] - last_y > gap_max * (2 if not started else 1):
             break
-        numeric = _digit_share(ln.text) >= 0.3
-        if started and not numeric and (len(ln.text) > 50 or _digit_share(ln.text) < 0.1):
+        numeric = digit_share(ln.text) >= 0.3
+        if started and not numeric and (len(ln.text) > 50 or digit_share(ln.text) < 0.1):
             break
         if numeric:
             started = True
         rows.append(ln)
         last_y = ln.bbox[3]
-    body = [ln for ln in rows if _digit_share(ln.text) >= 0.3]
+    body = [ln for ln in rows if digit_share(ln.text) >= 0.3]
     if len(body) < 2:
         return None
     box = (min(ln.bbox[0] for ln in rows), min(ln.bbox[1] for ln in rows),
