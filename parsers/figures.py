@@ -106,8 +106,8 @@ def group_regions(rasters: list[BBox], vectors: list[BBox]) -> list[BBox]:
 class FigureFinder:
     """Finds figure regions on one page and the text lines that belong to them.
 
-    `find(page, lines, bboxlog, skip)` returns (bbox, lines inside, is_raster) triples;
-    `bboxlog` is the page's `get_bboxlog()`. Raster images covering most of the page (scans,
+    `find(page, lines, bboxlog, images, skip)` returns (bbox, lines inside, is_raster) triples;
+    `bboxlog` is the page's `get_bboxlog()`, `images` its `get_image_info()`. Raster images covering most of the page (scans,
     slide backgrounds) and images whose `image_key` is in `skip` (logos repeated on many
     pages) are ignored.
     """
@@ -115,11 +115,11 @@ class FigureFinder:
     def __init__(self, max_page_share: float = 0.85) -> None:
         self.max_page_share = max_page_share
 
-    def find(self, page: pymupdf.Page, lines: list[Line], bboxlog: list,
+    def find(self, page: pymupdf.Page, lines: list[Line], bboxlog: list, images: list[dict],
              skip: frozenset[tuple] = frozenset()) -> list[tuple[BBox, list[Line], bool]]:
         page_box = tuple(page.rect)
         page_area = _area(page_box)
-        rasters = [b for b in self._raster(page, page_box, skip) if _area(b) < self.max_page_share * page_area]
+        rasters = [b for b in self._raster(images, page_box, skip) if _area(b) < self.max_page_share * page_area]
         out = []
         for box in group_regions(rasters, self._vector(bboxlog, page_area)):
             raster = any(overlap_share(r, box) > 0.9 and _area(r) > 0.3 * _area(box) for r in rasters)
@@ -131,9 +131,9 @@ class FigureFinder:
                 out.append((box, inside, raster))
         return out
 
-    def _raster(self, page: pymupdf.Page, page_box: BBox, skip: frozenset[tuple]) -> list[BBox]:
+    def _raster(self, images: list[dict], page_box: BBox, skip: frozenset[tuple]) -> list[BBox]:
         out = []
-        for info in page.get_image_info():
+        for info in images:
             if image_key(info) in skip:
                 continue
             r = pymupdf.Rect(info["bbox"]) & pymupdf.Rect(page_box)
@@ -177,15 +177,15 @@ def image_key(info: dict) -> tuple:
     return (*(round(v) for v in info["bbox"]), info["width"], info["height"])
 
 
-def repeated_images(pdf: pymupdf.Document, min_pages: int = 4, min_share: float = 0.3) -> frozenset[tuple]:
+def repeated_images(images: list[list[dict]], min_pages: int = 4, min_share: float = 0.3) -> frozenset[tuple]:
     """Keys (`image_key`) of images placed at the same spot on at least `min_pages` pages
     and `min_share` of all pages: logos and decorations of slide templates and letterheads,
-    not figures."""
-    if pdf.page_count < min_pages:
+    not figures. `images` holds each page's `get_image_info()`."""
+    if len(images) < min_pages:
         return frozenset()
     seen: dict[tuple, int] = {}
-    for page in pdf:
-        for key in {image_key(info) for info in page.get_image_info()}:
+    for page in images:
+        for key in {image_key(info) for info in page}:
             seen[key] = seen.get(key, 0) + 1
-    need = max(min_pages, min_share * pdf.page_count)
+    need = max(min_pages, min_share * len(images))
     return frozenset(k for k, n in seen.items() if n >= need)

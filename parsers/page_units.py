@@ -42,7 +42,9 @@ class PageUnits:
         self.skip_images = skip_images
         self._read: dict[bytes, str] = {}  # OCR text by crop digest: duplicate slides are read once
 
-    def units(self, page: pymupdf.Page, lines: list[Line], scanned: bool) -> list[Unit]:
+    def units(self, page: pymupdf.Page, lines: list[Line], scanned: bool,
+              images: list[dict] | None = None) -> list[Unit]:
+        """`images`: the page's `get_image_info()`, when the caller has it already."""
         captions = find_captions(lines)
         cap_ids = {id(ln) for c in captions for ln in c.lines}
         used: set[int] = set()  # ids of lines consumed by tables/figures/formulas/captions
@@ -53,7 +55,8 @@ class PageUnits:
             with self.timer("tables"):
                 units += self._tables(page, lines, captions, used, taken, bboxlog)
             with self.timer("figures"):
-                units += self._figures(page, lines, captions, cap_ids, used, taken, units, bboxlog)
+                images = page.get_image_info() if images is None else images
+                units += self._figures(page, lines, captions, cap_ids, used, taken, units, bboxlog, images)
         else:
             with self.timer("tables"):
                 units += self._scanned_tables(lines, captions, used, taken)
@@ -99,10 +102,10 @@ class PageUnits:
                             payload={"caption": cap.text, "rows": len(rows), "ocr": True}))
         return out
 
-    def _figures(self, page, lines, captions, cap_ids, used, taken, tables, bboxlog) -> list[Unit]:
+    def _figures(self, page, lines, captions, cap_ids, used, taken, tables, bboxlog, images) -> list[Unit]:
         free = [ln for ln in lines if id(ln) not in used and id(ln) not in cap_ids]
         out = []
-        for box, inside, raster in self.figures.find(page, free, bboxlog, self.skip_images):
+        for box, inside, raster in self.figures.find(page, free, bboxlog, images, self.skip_images):
             if any(overlap_share(box, t.bbox) > 0.5 or overlap_share(t.bbox, box) > 0.5 for t in tables):
                 continue
             cap = nearest_caption(box, captions, "figure", taken)

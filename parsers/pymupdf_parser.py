@@ -153,8 +153,9 @@ class PdfParser:
     def _build(self, pdf, path: Path, doc_id: str, pages: list[_PageText], warnings: list[str], timer: StageTimer):
         repeat = RepeatFilter([(p.height, p.lines) for p in pages if not p.scanned])
         headings = HeadingDetector(body_size([ln for p in pages for ln in p.lines]))
+        images = [page.get_image_info() for page in pdf]  # once per page: it interprets the page
         assembler = PageUnits(headings, self.crop_dpi, timer, self._figure_ocr(pages),
-                              repeated_images(pdf))
+                              repeated_images(images))
         builder = ChunkBuilder(doc_id)
         for i, pt in enumerate(pages):
             page = pdf[i]
@@ -162,7 +163,7 @@ class PdfParser:
                 page_text = _page_text(pt.lines, page.rect.width)
             try:
                 lines = [ln for ln in pt.lines if not repeat.is_noise(ln, pt.height)]
-                units = assembler.units(page, lines, pt.scanned)
+                units = assembler.units(page, lines, pt.scanned, images[i])
             except Exception as exc:  # one bad page must not kill the document
                 log.warning("%s: page %d skipped: %s", path, i + 1, exc)
                 warnings.append(f"{path}: page {i + 1} skipped ({type(exc).__name__}: {exc})")

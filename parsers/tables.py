@@ -8,6 +8,7 @@ import pymupdf
 
 from parsers.captions import Caption, digit_share, nearest_caption
 from parsers.lines import BBox
+from parsers.table_chars import faster_chars
 
 
 
@@ -201,7 +202,8 @@ class TableFinder:
         grid = grid_region(paths)
         if grid is not None:
             clip = pymupdf.Rect(grid) & page.rect
-            found = page.find_tables(clip=clip, use_layout=False, paths=paths).tables
+            with faster_chars():
+                found = page.find_tables(clip=clip, use_layout=False, paths=paths).tables
             out += self._collect(found, words, captions, taken, [])
         for i, cap in enumerate(captions):
             if cap.kind != "table" or i in taken:
@@ -209,7 +211,8 @@ class TableFinder:
             band = ruled_region(cap.bbox, rules, tuple(page.rect))
             if band is None or any(_overlaps(band, t.bbox) for t in out) or _chart(band, bboxlog):
                 continue
-            found = page.find_tables(clip=band, strategy="text", use_layout=False, paths=paths).tables
+            with faster_chars():
+                found = page.find_tables(clip=band, strategy="text", use_layout=False, paths=paths).tables
             out += self._collect(found, words, captions, taken, out, text_grid=True)
         return out
 

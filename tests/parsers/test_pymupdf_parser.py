@@ -173,10 +173,10 @@ def test_bad_page_is_skipped_with_warning(sample, monkeypatch):
 
     real = PageUnits.units
 
-    def flaky(self, page, lines, scanned):
+    def flaky(self, page, lines, scanned, images=None):
         if page.number == 1:
             raise RuntimeError("boom")
-        return real(self, page, lines, scanned)
+        return real(self, page, lines, scanned, images)
 
     monkeypatch.setattr(PageUnits, "units", flaky)
     doc = PdfParser().parse(sample)
