@@ -1,7 +1,9 @@
 """Figure regions on a page: embedded raster images and clusters of vector drawings."""
 from __future__ import annotations
 
+import numpy as np
 import pymupdf
+from scipy import ndimage
 
 from parsers.lines import BBox, Line
 
@@ -154,21 +156,64 @@ class FigureFinder:
         return [b for b, n in cluster(paths, 6.0) if n >= MIN_PATHS
                 and b[2] - b[0] >= 2 * MIN_SIDE and b[3] - b[1] >= 1.2 * MIN_SIDE]
 
-    def _absorb_text(self, box: BBox, lines: list[Line]) -> tuple[BBox, list[Line]]:
-        """Lines inside the region, plus short labels just outside it (axis ticks, titles)."""
+    def find_scanned(self, page: pymupdf.Page, lines: list[Line], free: list[Line]) -> list[tuple[BBox, list[Line]]]:
+        """Figure candidates on a page read by OCR: (bbox, lines inside) of the `ink_regions`
+        left once all text `lines` are blanked out (plots, drawings, photos), grown over the
+        short labels among `free` lines next to them; regions holding running text are dropped."""
+        out: list[tuple[BBox, list[Line]]] = []
+        for box in ink_regions(page, lines):
+            box, inside = self._absorb_text(box, free, ocr=True)
+            for other in [o for o in out if _near(o[0], box, 0.0)]:  # parts of one plot that grew together
+                out.remove(other)
+                box, inside = _merge(box, other[0]), other[1] + [ln for ln in inside if all(ln is not x for x in other[1])]
+            out.append((box, inside))
+        return [(box, inside) for box, inside in out if sum(len(ln.text) for ln in inside if len(ln.text) > 60) <= 400]
+
+    def _absorb_text(self, box: BBox, lines: list[Line], ocr: bool = False) -> tuple[BBox, list[Line]]:
+        """Lines inside the region, plus short labels just outside it (axis ticks, titles).
+        `ocr`: also tick rows ("Jan Feb Mar ...") and vertical axis titles, which OCR reads as
+        longer or upright lines."""
         inside = [ln for ln in lines if overlap_share(ln.bbox, box) > 0.6]
         for _ in range(2):
             grown = box
             for ln in lines:
-                if any(ln is x for x in inside) or len(ln.text) > 30:
+                if any(ln is x for x in inside) or not (len(ln.text) <= 30 or ocr and _tick_row(ln.text)):
                     continue
-                if _near(ln.bbox, box, 8.0) and ln.bbox[3] - ln.bbox[1] < 20:
+                w, h = ln.bbox[2] - ln.bbox[0], ln.bbox[3] - ln.bbox[1]
+                if _near(ln.bbox, box, 8.0) and (h < 20 or ocr and w < 20):
                     inside.append(ln)
                     grown = _merge(grown, ln.bbox)
             if grown == box:
                 break
             box = grown
         return box, inside
+
+
+def _tick_row(text: str) -> bool:
+    """A line of short tokens (tick labels, legend keys), not prose: words of at most 4 letters on average."""
+    words = text.split()
+    return len(text) <= 80 and bool(words) and sum(len(w) for w in words) / len(words) <= 4.0
+
+
+def ink_regions(page: pymupdf.Page, lines: list[Line], dpi: int = 36, min_side: float = 40.0,
+                join: float = 20.0) -> list[BBox]:
+    """Regions of a scanned page where ink is left after blanking out the OCR'd `lines`:
+    connected dark areas of a coarse rendering, not touching the page edge (scan borders),
+    clustered when closer than `join` points (the bars of a chart), at least `min_side`
+    points high and 1.5 x that wide."""
+    pix = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY)
+    ink = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.stride)[:, :pix.width] < 160
+    scale = dpi / 72
+    for ln in lines:
+        x0, y0, x1, y1 = (int(v * scale) for v in ln.bbox)
+        ink[max(y0 - 1, 0):y1 + 2, max(x0 - 1, 0):x1 + 2] = False
+    labels, _ = ndimage.label(ndimage.binary_dilation(ink, iterations=2))
+    parts = []
+    for rows, cols in ndimage.find_objects(labels):
+        if rows.start == 0 or cols.start == 0 or rows.stop == pix.height or cols.stop == pix.width:
+            continue
+        parts.append((cols.start / scale, rows.start / scale, cols.stop / scale, rows.stop / scale))
+    return [b for b, _ in cluster(parts, join) if b[3] - b[1] >= min_side and b[2] - b[0] >= 1.5 * min_side]
 
 
 def image_key(info: dict) -> tuple:

@@ -60,6 +60,8 @@ class PageUnits:
         else:
             with self.timer("tables"):
                 units += self._scanned_tables(lines, captions, used, taken)
+            with self.timer("figures"):
+                units += self._scanned_figures(page, lines, captions, cap_ids, used, taken, units)
         for i in taken:
             used.update(id(ln) for ln in captions[i].lines)
         rest = [ln for ln in lines if id(ln) not in used]
@@ -117,6 +119,22 @@ class PageUnits:
             if raster and len(inner) < MIN_INNER_CHARS:
                 payload["needs_ocr"] = True
             out.append(Unit("figure", box, text, payload=payload))
+        return out
+
+    def _scanned_figures(self, page, lines, captions, cap_ids, used, taken, tables) -> list[Unit]:
+        """Figures on an OCR'd page: ink regions that are not text, with a figure caption next
+        to them (without one, scan specks and rules would pass for figures)."""
+        free = [ln for ln in lines if id(ln) not in used and id(ln) not in cap_ids]
+        out = []
+        for box, inside in self.figures.find_scanned(page, lines, free):
+            if any(overlap_share(box, u.bbox) > 0.3 or overlap_share(u.bbox, box) > 0.3 for u in tables + out):
+                continue
+            cap = nearest_caption(box, captions, "figure", taken)
+            if cap is None:
+                continue
+            used.update(id(ln) for ln in inside)
+            inner = " ".join(ln.text for ln in sorted(inside, key=lambda ln: (round(ln.yc), ln.bbox[0])))
+            out.append(Unit("figure", box, f"{cap.text}\n{inner}".strip(), payload={"caption": cap.text}))
         return out
 
     def _read_figures(self, page: pymupdf.Page, display: pymupdf.DisplayList, units: list[Unit]) -> None:

@@ -146,6 +146,12 @@ def test_scanned_twin_is_ocred(sample, tmp_path):
     (table,) = [c for c in doc.chunks if c.modality == "table"]  # segmented from the OCR lines
     assert table.page == 2 and table.caption.startswith("Table 1") and table.image.startswith(PNG)
     assert "Corran" in table.text and "98.3" in table.text
+    figures = sorted((c for c in doc.chunks if c.modality == "figure"), key=lambda c: c.page)
+    assert [(f.page, f.caption[:8]) for f in figures] == [(2, "Figure 1"), (3, "Figure 2")]  # ink regions
+    assert all(f.image.startswith(PNG) for f in figures)
+    assert "Aldmere" in figures[0].text and "Jan Feb Mar" in figures[1].text  # labels join the figure
+    assert not [c for c in doc.chunks if c.modality == "formula" and c.page == 3]  # not read as an equation
+    assert not any("Jan Feb" in c.text for c in doc.chunks if c.modality == "text")
 
 
 def test_scanned_without_ocr_warns(sample, tmp_path):
