@@ -204,7 +204,7 @@ class TableFinder:
             clip = pymupdf.Rect(grid) & page.rect
             with faster_chars():
                 found = page.find_tables(clip=clip, use_layout=False, paths=paths).tables
-            out += self._collect(found, words, captions, taken, [])
+            out += self._collect(found, words, captions, taken, [], bboxlog=bboxlog)
         for i, cap in enumerate(captions):
             if cap.kind != "table" or i in taken:
                 continue
@@ -216,13 +216,14 @@ class TableFinder:
             out += self._collect(found, words, captions, taken, out, text_grid=True)
         return out
 
-    def _collect(self, tables, words, captions, taken, have, text_grid=False) -> list[FoundTable]:
+    def _collect(self, tables, words, captions, taken, have, text_grid=False, bboxlog=None) -> list[FoundTable]:
         """Tables that pass the size and fill checks, with their captions. A `text_grid`
-        (text-strategy) table must have a caption; its empty gap rows/columns are dropped."""
+        (text-strategy) table must have a caption; its empty gap rows/columns are dropped.
+        With `bboxlog`, grids that hold a chart (plot axes and grid lines read as cells) are dropped."""
         out: list[FoundTable] = []
         for tab in tables:
             box = tuple(tab.bbox)
-            if any(_overlaps(box, t.bbox) for t in have + out):
+            if any(_overlaps(box, t.bbox) for t in have + out) or bboxlog is not None and _chart(box, bboxlog):
                 continue
             rows = cell_texts(tab, words)
             rows = compact(rows) if text_grid else rows
@@ -271,12 +272,12 @@ def scanned_table(caption: Caption, lines: list) -> tuple[BBox, list] | None:
 
 
 def _chart(band: BBox, bboxlog: list, max_other: int = 12) -> bool:
-    """More than `max_other` drawn paths inside `band` that are not thin strokes (curves,
-    markers, bars): a plot with grid lines, not a booktabs table."""
+    """More than `max_other` drawn paths that are not thin strokes (curves, markers, bars)
+    or images (bitmap markers) inside `band`: a plot with grid lines, not a table."""
     other = 0
     for kind, r in bboxlog:
-        if kind in ("fill-path", "stroke-path") and band[0] <= r[0] and r[2] <= band[2] \
-                and band[1] <= r[1] and r[3] <= band[3] and min(r[2] - r[0], r[3] - r[1]) > 2:
+        if band[0] <= r[0] and r[2] <= band[2] and band[1] <= r[1] and r[3] <= band[3] and (
+                kind == "fill-image" or kind in ("fill-path", "stroke-path") and min(r[2] - r[0], r[3] - r[1]) > 2):
             other += 1
     return other > max_other
 
