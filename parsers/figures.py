@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 import pymupdf
-from scipy import ndimage
 
 from parsers.lines import BBox, Line
 
@@ -201,6 +200,8 @@ def ink_regions(page: pymupdf.Page, lines: list[Line], dpi: int = 36, min_side: 
     connected dark areas of a coarse rendering, not touching the page edge (scan borders),
     clustered when closer than `join` points (the bars of a chart), at least `min_side`
     points high and 1.5 x that wide."""
+    from scipy import ndimage  # here: only scanned pages need it, and it takes a while to import
+
     pix = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY)
     ink = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.stride)[:, :pix.width] < 160
     scale = dpi / 72

@@ -47,6 +47,9 @@ def test_chart_has_many_drawn_shapes_between_rules():
     markers = [("fill-path", (110 + 5 * i, 150, 114 + 5 * i, 154)) for i in range(20)]
     assert not _chart(band, rules)
     assert _chart(band, rules + markers)
+    bitmaps = [("fill-image", (110 + 5 * i, 150, 115 + 5 * i, 155)) for i in range(20)]  # markers as images
+    assert _chart(band, rules + bitmaps)
+    assert not _chart((0, 0, 90, 90), rules + bitmaps)  # only what lies inside the band counts
 
 
 def test_compact_drops_empty_rows_and_columns():
