@@ -24,7 +24,8 @@ def citation(hit: Hit) -> Citation:
 
 def _units(hit: Hit) -> list[tuple[str, str]]:
     """Candidate answer spans as (text shown, text matched): a table row is matched together
-    with the table's caption and header row; other chunks split into sentences/lines."""
+    with the table's caption and header row; a figure is one span, its caption and the text
+    inside it (labels, values, OCR words); other chunks split into sentences/lines."""
     text = hit.chunk.text
     if hit.chunk.modality == "table":
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
@@ -32,6 +33,11 @@ def _units(hit: Hit) -> list[tuple[str, str]]:
         context = " ".join(ln for ln in lines if not ln.startswith("|"))
         if len(rows) >= 2:
             return [(f"{rows[0]} → {r}", f"{context} {rows[0]} {r}") for r in rows[1:]]
+    if hit.chunk.modality in ("figure", "image"):  # the caption alone rarely holds the value asked for
+        head, _, inner = text.partition("\n")
+        inner = " ".join(inner.split())
+        if inner:
+            return [(f"{head} — {inner}" if head else inner, text)]
     parts = text.splitlines() if hit.chunk.modality == "formula" else _SENTENCE.split(text)
     return [(p.strip(), p.strip()) for p in parts if len(p.strip()) > 3]
 

@@ -19,3 +19,13 @@ def test_no_evidence_no_answer():
     gen = make_generator("extractive")
     assert gen.generate("What is the capital of Peru?", [hit("Battery cells age.")]).text == NOT_FOUND
     assert not gen.generate("anything", []).found
+
+
+def test_a_figure_answers_with_its_caption_and_the_values_inside_it():
+    hits = [hit("Figure 1: Mean daily energy delivered per site.\n41.7 kWh 36.2 kWh 28.9 kWh\nAldmere Brookfield Corran",
+                "figure", 2),
+            hit("Energy per site is shown in Figure 1.")]
+    ans = make_generator("extractive").generate("How much energy does Brookfield deliver per day?", hits)
+    assert ans.found and ans.citations[0].modality == "figure"
+    assert ans.text == ("Figure 1: Mean daily energy delivered per site. — 41.7 kWh 36.2 kWh 28.9 kWh "
+                        "Aldmere Brookfield Corran [d p.2]")
