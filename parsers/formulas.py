@@ -12,6 +12,8 @@ from parsers.lines import BBox, Line
 _EQNO = re.compile(r"[(（]\s*([A-Z]?\d{1,3}(?:[.\-]\d{1,3})?[a-z]?)\s*[)）]$")
 _MATH_CHARS = set("=+−-×÷·∑∏∫∮√≤≥≠≈≡∝∞∂∇∈∉⊂⊆∪∩∀∃→←↔⇒⇔|^_~‖⟨⟩αβγδεζηθικλμνξπρσςτυφχψωΓΔΘΛΞΠΣΦΨΩ")
 _WORD = re.compile(r"[A-Za-z]{4,}|[\u4e00-\u9fff]{3,}")
+_LEAD_EQNO = re.compile(r"[(（]\s*\d{1,3}[a-z]?\s*[)）]\s")  # "(47) 2cos θ" read number first
+_RELATION = set("=<>+−-×÷·/∑∏∫∮√≤≥≠≈≡∼∝∂∇∈∉⊂⊆∪∩→⇒⇔⊤^")  # a display equation relates or operates
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,9 @@ class FormulaFinder:
                 continue
             group = self._grow(seed, lines, used)
             used.update(id(ln) for ln in group)
-            out.append(self._make(group))
+            formula = self._make(group)
+            if formula.number or _LEAD_EQNO.match(formula.text) or _RELATION & set(formula.text):
+                out.append(formula)  # bare symbols with neither are diagram labels
         return out
 
     def _column(self, ln: Line) -> tuple[float, float]:
