@@ -108,9 +108,10 @@ class FigureFinder:
     """Finds figure regions on one page and the text lines that belong to them.
 
     `find(page, lines, bboxlog, images, skip)` returns (bbox, lines inside, is_raster) triples;
-    `bboxlog` is the page's `get_bboxlog()`, `images` its `get_image_info()`. Raster images covering most of the page (scans,
-    slide backgrounds) and images whose `image_key` is in `skip` (logos repeated on many
-    pages) are ignored.
+    `bboxlog` is the page's `get_bboxlog()`, `images` its `get_image_info()`. Raster images
+    covering most of the page (scans, slide backgrounds) and images whose `image_key` is in
+    `skip` (logos repeated on many pages) are ignored. `find_scanned` does the same for a page
+    read by OCR.
     """
 
     def __init__(self, max_page_share: float = 0.85) -> None:
@@ -155,7 +156,8 @@ class FigureFinder:
         return [b for b, n in cluster(paths, 6.0) if n >= MIN_PATHS
                 and b[2] - b[0] >= 2 * MIN_SIDE and b[3] - b[1] >= 1.2 * MIN_SIDE]
 
-    def find_scanned(self, page: pymupdf.Page, lines: list[Line], free: list[Line]) -> list[tuple[BBox, list[Line]]]:
+    def find_scanned(self, page: pymupdf.Page, lines: list[Line],
+                     free: list[Line]) -> list[tuple[BBox, list[Line]]]:
         """Figure candidates on a page read by OCR: (bbox, lines inside) of the `ink_regions`
         left once all text `lines` are blanked out (plots, drawings, photos), grown over the
         short labels among `free` lines next to them; regions holding running text are dropped."""
@@ -164,9 +166,11 @@ class FigureFinder:
             box, inside = self._absorb_text(box, free, ocr=True)
             for other in [o for o in out if _near(o[0], box, 0.0)]:  # parts of one plot that grew together
                 out.remove(other)
-                box, inside = _merge(box, other[0]), other[1] + [ln for ln in inside if all(ln is not x for x in other[1])]
+                box = _merge(box, other[0])
+                inside = other[1] + [ln for ln in inside if all(ln is not x for x in other[1])]
             out.append((box, inside))
-        return [(box, inside) for box, inside in out if sum(len(ln.text) for ln in inside if len(ln.text) > 60) <= 400]
+        return [(box, inside) for box, inside in out
+                if sum(len(ln.text) for ln in inside if len(ln.text) > 60) <= 400]
 
     def _absorb_text(self, box: BBox, lines: list[Line], ocr: bool = False) -> tuple[BBox, list[Line]]:
         """Lines inside the region, plus short labels just outside it (axis ticks, titles).

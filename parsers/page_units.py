@@ -124,6 +124,8 @@ class PageUnits:
     def _scanned_figures(self, page, lines, captions, cap_ids, used, taken, tables) -> list[Unit]:
         """Figures on an OCR'd page: ink regions that are not text, with a figure caption next
         to them (without one, scan specks and rules would pass for figures)."""
+        if not any(c.kind == "figure" for c in captions):
+            return []
         free = [ln for ln in lines if id(ln) not in used and id(ln) not in cap_ids]
         out = []
         for box, inside in self.figures.find_scanned(page, lines, free):

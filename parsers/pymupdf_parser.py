@@ -153,7 +153,7 @@ class PdfParser:
     def _build(self, pdf, path: Path, doc_id: str, pages: list[_PageText], warnings: list[str], timer: StageTimer):
         repeat = RepeatFilter([(p.height, p.lines) for p in pages if not p.scanned])
         headings = HeadingDetector(body_size([ln for p in pages for ln in p.lines]))
-        images = [page.get_image_info() for page in pdf]  # once per page: it interprets the page
+        images = [_image_info(page) for page in pdf]  # once per page: it interprets the page
         assembler = PageUnits(headings, self.crop_dpi, timer, self._figure_ocr(pages),
                               repeated_images(images))
         builder = ChunkBuilder(doc_id)
@@ -185,6 +185,15 @@ class PdfParser:
         else:
             lang = ([x for x in langs if x not in cjk] or langs)[0]
         return PageOcr(lang, self.ocr_dpi, self.ocr_jobs, retry=False, min_word_conf=FIGURE_WORD_CONF)
+
+
+def _image_info(page: pymupdf.Page) -> list[dict]:
+    """The page's `get_image_info()`; none (logged) where PyMuPDF cannot list them."""
+    try:
+        return page.get_image_info()
+    except Exception as exc:  # a damaged page must not stop the document
+        log.warning("page %d: images not listed: %s", page.number + 1, exc)
+        return []
 
 
 def _page_text(lines: list[Line], width: float) -> str:
