@@ -65,11 +65,15 @@ def find_captions(lines: list[Line]) -> list[Caption]:
 
 
 def _continues(prev: Line, ln: Line) -> bool:
-    """Whether `ln` goes on with the caption ending in `prev`: right below it (not beside it,
-    not after a gap), not a new label, and not a row of numbers after a finished sentence (OCR
-    puts a table's rows in the caption's paragraph)."""
+    """Whether `ln` goes on with the caption ending in `prev`: right below it (not after a gap),
+    or just after it on the same row ("Figure 6." and its text set as two spans), not a new
+    label, and not a row of numbers after a finished sentence (OCR puts a table's rows in the
+    caption's paragraph)."""
     numbers = digit_share(ln.text) >= 0.3
-    return (prev.yc <= ln.bbox[1] <= prev.bbox[3] + max(prev.height, 4.0) and not _label(ln.text)
+    below = prev.yc <= ln.bbox[1] <= prev.bbox[3] + max(prev.height, 4.0)
+    after = (abs(ln.yc - prev.yc) < 0.5 * max(prev.height, 4.0)
+             and 0 <= ln.bbox[0] - prev.bbox[2] <= 3 * max(prev.size, 4.0))
+    return ((below or after) and not _label(ln.text)
             and not (numbers and prev.text.rstrip().endswith((".", "。"))))
 
 
