@@ -44,7 +44,8 @@ def split_joined(line: Line) -> list[Line]:
 
 def find_captions(lines: list[Line]) -> list[Caption]:
     """Caption blocks: a line starting with a figure/table label plus the lines after it in
-    the same block. Side-by-side captions joined into one line are split (`split_joined`)."""
+    the same block (or centred under it). Side-by-side captions joined into one line are split
+    (`split_joined`)."""
     lines = [part for ln in lines for part in split_joined(ln)]
     out: list[Caption] = []
     i = 0
@@ -56,7 +57,8 @@ def find_captions(lines: list[Line]) -> list[Caption]:
             continue
         group = [ln]
         j = i + 1
-        while j < len(lines) and lines[j].block == ln.block and len(group) < 12 and _continues(group[-1], lines[j]):
+        while j < len(lines) and len(group) < 12 and _continues(group[-1], lines[j]) and (
+                lines[j].block == ln.block or _centred_under(group[-1], lines[j])):
             group.append(lines[j])
             j += 1
         out.append(Caption(kind, join_lines([g.text for g in group]), union(g.bbox for g in group), tuple(group)))
@@ -75,6 +77,12 @@ def _continues(prev: Line, ln: Line) -> bool:
              and 0 <= ln.bbox[0] - prev.bbox[2] <= 3 * max(prev.size, 4.0))
     return ((below or after) and not _label(ln.text)
             and not (numbers and prev.text.rstrip().endswith((".", "。"))))
+
+
+def _centred_under(prev: Line, ln: Line) -> bool:
+    """`ln` is set centred under `prev` in the same type size: a caption whose centred lines
+    the text layer puts in blocks of their own ("Table V" / "MAXIMUM ..." / "USING ...")."""
+    return abs(ln.xc - prev.xc) < 3.0 and abs(ln.size - prev.size) < 0.5 and ln.bbox[1] >= prev.bbox[1]
 
 
 def digit_share(text: str) -> float:
