@@ -126,8 +126,7 @@ class FigureFinder:
         for box in group_regions(rasters, self._vector(bboxlog, page_area)):
             raster = any(overlap_share(r, box) > 0.9 and _area(r) > 0.3 * _area(box) for r in rasters)
             box, inside = self._absorb_text(box, lines)
-            prose = sum(len(ln.text) for ln in inside if len(ln.text) > 60)
-            if prose > 400:  # a box or shading behind running text, not a figure
+            if holds_prose(inside):  # a box or shading behind running text, not a figure
                 continue
             if box[2] - box[0] >= MIN_SIDE * 1.5 and box[3] - box[1] >= MIN_SIDE:
                 out.append((box, inside, raster))
@@ -169,8 +168,7 @@ class FigureFinder:
                 box = _merge(box, other[0])
                 inside = other[1] + [ln for ln in inside if all(ln is not x for x in other[1])]
             out.append((box, inside))
-        return [(box, inside) for box, inside in out
-                if sum(len(ln.text) for ln in inside if len(ln.text) > 60) <= 400]
+        return [(box, inside) for box, inside in out if not holds_prose(inside)]
 
     def _absorb_text(self, box: BBox, lines: list[Line], ocr: bool = False) -> tuple[BBox, list[Line]]:
         """Lines inside the region, plus short labels just outside it (axis ticks, titles).
@@ -190,6 +188,16 @@ class FigureFinder:
                 break
             box = grown
         return box, inside
+
+
+def holds_prose(lines: list[Line]) -> bool:
+    """More than 400 characters of long (> 60 characters) lines: running text, not a figure's labels."""
+    return sum(len(ln.text) for ln in lines if len(ln.text) > 60) > 400
+
+
+def inner_text(lines: list[Line]) -> str:
+    """The text inside a figure, row by row, left to right."""
+    return " ".join(ln.text for ln in sorted(lines, key=lambda ln: (round(ln.yc), ln.bbox[0])))
 
 
 def _tick_row(text: str) -> bool:

@@ -7,7 +7,7 @@ import hashlib
 import pymupdf
 
 from parsers.captions import find_captions, nearest_caption
-from parsers.figures import FigureFinder, overlap_share
+from parsers.figures import FigureFinder, inner_text, overlap_share
 from parsers.formulas import FormulaFinder, text_columns
 from parsers.layout import HeadingDetector, Unit, group_blocks, join_lines, reading_order, split_block, union
 from parsers.lines import Line
@@ -113,7 +113,7 @@ class PageUnits:
             cap = nearest_caption(box, captions, "figure", taken)
             used.update(id(ln) for ln in inside)
             caption = cap.text if cap else ""
-            inner = " ".join(ln.text for ln in sorted(inside, key=lambda ln: (round(ln.yc), ln.bbox[0])))
+            inner = inner_text(inside)
             text = "\n".join(t for t in (caption, inner) if t)
             payload = {"caption": caption}
             if raster and len(inner) < MIN_INNER_CHARS:
@@ -135,8 +135,7 @@ class PageUnits:
             if cap is None:
                 continue
             used.update(id(ln) for ln in inside)
-            inner = " ".join(ln.text for ln in sorted(inside, key=lambda ln: (round(ln.yc), ln.bbox[0])))
-            out.append(Unit("figure", box, f"{cap.text}\n{inner}".strip(), payload={"caption": cap.text}))
+            out.append(Unit("figure", box, f"{cap.text}\n{inner_text(inside)}".strip(), payload={"caption": cap.text}))
         return out
 
     def _read_figures(self, page: pymupdf.Page, display: pymupdf.DisplayList, units: list[Unit]) -> None:
