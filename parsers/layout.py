@@ -12,6 +12,11 @@ _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+\S")
 _ROMAN = re.compile(r"^([IVX]{1,5})\.\s+[A-Z]")
 _LETTER = re.compile(r"^([A-H])\.\s+[A-Z][a-z]")
 _ZH_CHAPTER = re.compile(r"^(第[一二三四五六七八九十\d]+[章节部分]|[一二三四五六七八九十]+[、.．])\s*\S")
+_BULLET = re.compile(r"^[•‣▸▪◦●○■□➢►✓*\-–—]")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_CLAUSE_END = ("，", "：", "；", ",", ":", ";")
+_KEYWORD = re.compile(r"^(abstract|introduction|references|bibliography|conclusions?|appendix|acknowledge?ments?|"
+                      r"related work|摘要|参考文献|附录|致谢|目录)\b", re.I)
 
 
 @dataclass
@@ -81,46 +86,103 @@ def _flush_band(band: list[tuple[str, Unit]]) -> list[Unit]:
 
 
 def body_size(lines: list[Line]) -> float:
-    """The most common font size, weighted by characters."""
+    """The most common font size, weighted by characters (a CJK character counts twice: it is
+    set about as wide as two Latin letters, and Chinese body text must outweigh the Latin
+    of formulas and tables set smaller)."""
     c: Counter = Counter()
     for ln in lines:
-        c[ln.size] += len(ln.text)
+        c[ln.size] += len(ln.text) + len(_CJK.findall(ln.text))
     return c.most_common(1)[0][0] if c else 10.0
 
 
 class HeadingDetector:
     """Decides whether a short text block is a heading, and its level.
 
+    A heading is set bold or bigger than the body text, or follows a numbering scheme on a
+    line of its own ("I. INTRODUCTION", "2. RELATED WORK", an italic "B. Rate-Distortion").
+    Never headings: bullets, sentences (Chinese "。", a trailing comma or colon), algorithm
+    lines ("12 return x"), vertical margin text (arXiv stamps), and, in documents of three or
+    more pages, unnumbered text in a type style used on one page only (the title and author
+    lines of a paper's first page). On OCR'd pages sizes come from box heights and there is
+    no bold, so only numbered or Roman all-capitals titles count.
+
     >>> h = HeadingDetector(body=10.0)
     >>> h.level([Line("3.1 Data", (0, 0, 50, 12), 11.0, True, 0.0, 0)])
     2
+    >>> h.level([Line("II. RELATED WORK", (0, 0, 90, 10), 10.0, False, 0.0, 0)])
+    1
+    >>> h.level([Line("12 return x", (0, 0, 50, 10), 10.0, True, 0.0, 0)]) is None
+    True
     """
 
-    def __init__(self, body: float) -> None:
+    def __init__(self, body: float, style_pages: dict | None = None, n_pages: int = 0) -> None:
         self.body = body
+        self.style_pages = style_pages or {}  # (size, bold) of short emphasised lines -> pages using it
+        self.n_pages = n_pages
 
-    def level(self, block: list[Line]) -> int | None:
+    @classmethod
+    def for_pages(cls, pages: list[list[Line]]) -> "HeadingDetector":
+        """A detector for a document whose lines are given page by page."""
+        body = body_size([ln for lines in pages for ln in lines])
+        style_pages: dict = {}
+        for number, lines in enumerate(pages):
+            for ln in lines:
+                if len(ln.text) <= 90 and (ln.bold or ln.size >= body * 1.12):
+                    style_pages.setdefault(_style(ln), set()).add(number)
+        return cls(body, style_pages, len(pages))
+
+    def level(self, block: list[Line], scanned: bool = False) -> int | None:
         if not block or len(block) > 2:
             return None
         text = " ".join(ln.text for ln in block).strip()
-        if not 2 <= len(text) <= 90 or text.endswith((".", ",", ";", ":", "。", "，")) and len(text) > 40:
+        if not 2 <= len(text) <= 90 or text.endswith(".") and len(text) > 40:
+            return None
+        if _BULLET.match(text) or "。" in text or text.endswith(_CLAUSE_END) or sum(ch.isalpha() for ch in text) < 2:
+            return None
+        box = union(ln.bbox for ln in block)
+        if box[3] - box[1] > box[2] - box[0]:  # vertical text: a margin stamp, an axis title
+            return None
+        numbered, roman = _NUMBERED.match(text), _ROMAN.match(text)
+        title = text[len(numbered.group(1)):].strip(" .") if numbered else text
+        if numbered and (title[:1].isdigit() or title[:1].islower()):  # "2 3 4" ticks, "12 return x"
             return None
         size = max(ln.size for ln in block)
         bold = all(ln.bold for ln in block)
         bigger = size >= self.body * 1.12
-        if not (bold or bigger) or sum(ch.isalpha() for ch in text) < 2:
-            return None
-        if m := _NUMBERED.match(text):
-            if text[len(m.group(1)):].strip()[:1].isdigit():  # "2 3 4" tick labels
+        if scanned or not (bold or bigger):
+            if len(block) > 1 or size < self.body * 0.85:
                 return None
-            return min(m.group(1).count(".") + 1, 4)
-        if _ROMAN.match(text) or _ZH_CHAPTER.match(text):
+            if roman and _capitals(text):
+                return 1
+            if numbered and _capitals(title):
+                return min(numbered.group(1).count(".") + 1, 4)
+            if not scanned and _LETTER.match(text) and block[0].italic and len(text) <= 70:
+                return 2
+            return None
+        if numbered and (bold or len(text) <= 60 or _capitals(title)):  # (not a long numbered list item)
+            return min(numbered.group(1).count(".") + 1, 4)
+        if numbered:
+            return None
+        if roman or _ZH_CHAPTER.match(text):
             return 1
         if _LETTER.match(text):
             return 2
-        if bigger and len(text) <= 70:
-            return 1
+        if self.n_pages >= 3 and len(self.style_pages.get(_style(block[0]), ())) < 2 \
+                and not _KEYWORD.match(text):  # title and author lines of a first page
+            return None
+        if bigger and len(text) <= 70 and (bold or size >= self.body * 1.2 and _WORD.search(text)):
+            return 1  # (plain text only a little bigger is a slide's body text, not a heading)
         return None
+
+
+def _style(line: Line) -> tuple[float, bool]:
+    return round(line.size * 2) / 2, line.bold
+
+
+def _capitals(text: str) -> bool:
+    """Mostly capital letters (small caps as OCR reads them included): at least 4 letters."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return len(letters) >= 4 and sum(ch.isupper() for ch in letters) >= 0.7 * len(letters)
 
 
 class SectionPath:

@@ -1,7 +1,8 @@
 """Text lines of a page as plain records, and removal of running headers/footers.
 
 A `Line` is what every later stage works on: its text, bbox, font size, boldness, the
-share of its characters set in a math font, and the PyMuPDF block it came from.
+share of its characters set in a math font, the PyMuPDF block it came from, and whether
+it is set in italics.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ BBox = tuple[float, float, float, float]
 _DICT_FLAGS = (pymupdf.TEXTFLAGS_DICT & ~pymupdf.TEXT_PRESERVE_IMAGES) | pymupdf.TEXT_DEHYPHENATE
 _MATH_FONT = re.compile(r"CMMI|CMSY|CMEX|CMBSY|MSBM|MSAM|Symbol|Math|MTMI|MTSY|MTEX|Euclid|rsfs|STIX|esint", re.I)
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|\.B$|-B$|CMBX|hebo", re.I)
+_ITALIC_FONT = re.compile(r"italic|oblique|-It$|CMTI|CMSL", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffd]")
 _PAGE_NUMBER = re.compile(r"^(page\s*)?[-–—\s]*([0-9]{1,4}|[ivxlc]{1,6})[-–—\s]*(/\s*\d+|of\s+\d+)?$", re.I)
 
@@ -28,6 +30,7 @@ class Line:
     bold: bool
     math_font: float  # share of characters in a math font (0..1)
     block: int
+    italic: bool = False
 
     @property
     def height(self) -> float:
@@ -62,13 +65,18 @@ def extract_lines(page: pymupdf.Page, textpage: pymupdf.TextPage | None = None) 
             size = max(s["size"] for s in spans)
             bold_chars = sum(len(s["text"].strip()) for s in spans if _is_bold(s))
             math_chars = sum(len(s["text"].strip()) for s in spans if _MATH_FONT.search(s["font"]))
+            italic_chars = sum(len(s["text"].strip()) for s in spans if _is_italic(s))
             out.append(Line(text, tuple(line["bbox"]), round(size, 1), bold_chars >= 0.8 * n,
-                            math_chars / n, block["number"]))
+                            math_chars / n, block["number"], italic_chars >= 0.8 * n))
     return out
 
 
 def _is_bold(span: dict) -> bool:
     return bool(span["flags"] & 16) or bool(_BOLD_FONT.search(span["font"]))
+
+
+def _is_italic(span: dict) -> bool:
+    return bool(span["flags"] & 2) or bool(_ITALIC_FONT.search(span["font"]))
 
 
 def _join_spans(spans: list[dict]) -> str:

@@ -75,7 +75,7 @@ class PageUnits:
             with self.timer("figure_ocr"):
                 self._read_figures(page, display, units)
         with self.timer("layout"):
-            units += self._text_units([ln for ln in lines if id(ln) not in used])
+            units += self._text_units([ln for ln in lines if id(ln) not in used], scanned)
             return reading_order(units, page.rect.width)
 
     def _tables(self, page, lines, captions, used, taken, bboxlog) -> list[Unit]:
@@ -164,10 +164,10 @@ class PageUnits:
                 u.payload["ocr_text"] = words
                 u.text = f"{u.text}\n{words}" if u.text else words
 
-    def _text_units(self, lines: list[Line]) -> list[Unit]:
+    def _text_units(self, lines: list[Line], scanned: bool = False) -> list[Unit]:
         out = []
         for block in group_blocks(lines):
-            level = self.headings.level(block)
+            level = self.headings.level(block, scanned)
             if level is not None:
                 out.append(Unit("heading", union(ln.bbox for ln in block),
                                 join_lines([ln.text for ln in block]), level=level))

@@ -22,7 +22,7 @@ from rag.types import Document
 from parsers.base import ParseError
 from parsers.chunking import ChunkBuilder
 from parsers.figures import repeated_images
-from parsers.layout import HeadingDetector, Unit, body_size, group_blocks, reading_order, union
+from parsers.layout import HeadingDetector, Unit, group_blocks, reading_order, union
 from parsers.lines import Line, RepeatFilter, extract_lines
 from parsers.ocr import OcrUnavailable, PageOcr, looks_scanned
 from parsers.page_units import PageUnits
@@ -152,7 +152,7 @@ class PdfParser:
 
     def _build(self, pdf, path: Path, doc_id: str, pages: list[_PageText], warnings: list[str], timer: StageTimer):
         repeat = RepeatFilter([(p.height, p.lines) for p in pages if not p.scanned])
-        headings = HeadingDetector(body_size([ln for p in pages for ln in p.lines]))
+        headings = HeadingDetector.for_pages([p.lines for p in pages])
         images = [_image_info(page) for page in pdf]  # once per page: it interprets the page
         assembler = PageUnits(headings, self.crop_dpi, timer, self._figure_ocr(pages),
                               repeated_images(images))
