@@ -41,7 +41,7 @@ parser:
 
 # Dense + BM25 + explicit label references ("Table 3", "图2"), fused per chunk.
 retriever:
-  weights: {dense: 0.5, bm25: 1.0, label: 1.0}
+  weights: {dense: 0.4, bm25: 1.0, label: 1.0}
   image_weights: {dense: 1.0, bm25: 1.0, label: 1.0}   # for queries with an image
 
 # Re-scores the retriever's top 50 and keeps top_k. features: cheap offline signals (modality
