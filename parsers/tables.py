@@ -64,11 +64,12 @@ def ruled_region(caption: BBox, rules: list[BBox], page_box: BBox, reach: float 
 def rule_paths(page: pymupdf.Page) -> list[dict]:
     """Vector paths that can be table rules (straight lines and rectangles, few items), in
     `get_drawings()` form. Much cheaper than `get_drawings()` on pages with dense plots,
-    whose many-segment curves are dropped here."""
+    whose many-segment curves are dropped here, and so are white fills with no outline (page
+    backgrounds: their sides would become cell borders around whole columns of text)."""
     out = []
     for p in page.get_cdrawings():
         items = p["items"]
-        if len(items) > 6 or any(it[0] not in ("l", "re") for it in items):
+        if len(items) > 6 or any(it[0] not in ("l", "re") for it in items) or _blank(p):
             continue
         conv = [("l", pymupdf.Point(it[1]), pymupdf.Point(it[2])) if it[0] == "l"
                 else ("re", pymupdf.Rect(it[1]), it[2]) for it in items]
@@ -79,6 +80,12 @@ def rule_paths(page: pymupdf.Page) -> list[dict]:
         p.setdefault("closePath", False)
         out.append(p)
     return out
+
+
+def _blank(path: dict) -> bool:
+    """A white (or unpainted) fill with no stroke: invisible on the page."""
+    fill = path.get("fill")
+    return path.get("color") is None and (fill is None or min(fill) >= 0.95)
 
 
 def grid_region(paths: list[dict], need: int = 9, tol: float = 3.0) -> BBox | None:

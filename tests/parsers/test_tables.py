@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pymupdf
 
-from parsers.tables import _chart, compact, grid_region, horizontal_rules, ruled_region
+from parsers.tables import _chart, compact, grid_region, horizontal_rules, rule_paths, ruled_region
 
 PAGE = (0.0, 0.0, 595.0, 842.0)
 
@@ -56,3 +56,26 @@ def test_compact_drops_empty_rows_and_columns():
     rows = [["Model", "", "AIME"], [None, "", ""], ["o1", None, "63.6"]]
     assert compact(rows) == [["Model", "AIME"], ["o1", "63.6"]]
     assert compact([[None, ""]]) == []
+
+
+def test_white_background_fill_is_not_a_rule():
+    """A white box behind a column (some LaTeX/IEEE PDFs paint one) must not become cell
+    borders: the table is the ruled grid only, not the grid plus the text beside it."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.draw_rect(pymupdf.Rect(40, 60, 330, 500), color=None, fill=(1, 1, 1))  # invisible background
+    xs, ys = (300, 380, 460, 540), (100, 120, 140, 160)
+    for y in ys:
+        page.draw_line((xs[0], y), (xs[-1], y))
+    for x in xs:
+        page.draw_line((x, ys[0]), (x, ys[-1]))
+    for r, y in enumerate(ys[:-1]):
+        for c, x in enumerate(xs[:-1]):
+            page.insert_text((x + 5, y + 14), f"r{r}c{c}", fontsize=9)
+    page.insert_text((50, 300), "Body text beside the table, inside the white box.", fontsize=9)
+    paths = rule_paths(page)
+    assert all(p["fill"] is None or min(p["fill"]) < 0.95 for p in paths)
+    box = grid_region(paths)
+    assert box == (297, 97, 543, 163)
+    found = page.find_tables(clip=pymupdf.Rect(box), use_layout=False, paths=paths).tables
+    assert [(t.row_count, t.col_count) for t in found] == [(3, 3)]
