@@ -128,7 +128,7 @@ class HeadingDetector:
         for number, lines in enumerate(pages):
             for ln in lines:
                 if len(ln.text) <= 90 and (ln.bold or ln.size >= body * 1.12):
-                    style_pages.setdefault(_style(ln), set()).add(number)
+                    style_pages.setdefault(_style(ln.size, ln.bold), set()).add(number)
         return cls(body, style_pages, len(pages))
 
     def level(self, block: list[Line], scanned: bool = False) -> int | None:
@@ -150,15 +150,7 @@ class HeadingDetector:
         bold = all(ln.bold for ln in block)
         bigger = size >= self.body * 1.12
         if scanned or not (bold or bigger):
-            if len(block) > 1 or size < self.body * 0.85:
-                return None
-            if roman and _capitals(text):
-                return 1
-            if numbered and _capitals(title):
-                return min(numbered.group(1).count(".") + 1, 4)
-            if not scanned and _LETTER.match(text) and block[0].italic and len(text) <= 70:
-                return 2
-            return None
+            return self._scheme_level(block, text, title, numbered, roman, size, scanned)
         if numbered and (bold or len(text) <= 60 or _capitals(title)):  # (not a long numbered list item)
             return min(numbered.group(1).count(".") + 1, 4)
         if numbered:
@@ -167,16 +159,28 @@ class HeadingDetector:
             return 1
         if _LETTER.match(text):
             return 2
-        if self.n_pages >= 3 and len(self.style_pages.get(_style(block[0]), ())) < 2 \
+        if self.n_pages >= 3 and len(self.style_pages.get(_style(size, bold), ())) < 2 \
                 and not _KEYWORD.match(text):  # title and author lines of a first page
             return None
         if bigger and len(text) <= 70 and (bold or size >= self.body * 1.2 and _WORD.search(text)):
             return 1  # (plain text only a little bigger is a slide's body text, not a heading)
         return None
 
+    def _scheme_level(self, block, text, title, numbered, roman, size, scanned) -> int | None:
+        """A heading set like body text, known by its numbering alone, on a line of its own."""
+        if len(block) > 1 or size < self.body * 0.85:
+            return None
+        if roman and _capitals(text):
+            return 1
+        if numbered and _capitals(title):
+            return min(numbered.group(1).count(".") + 1, 4)
+        if not scanned and _LETTER.match(text) and block[0].italic and len(text) <= 70:
+            return 2
+        return None
 
-def _style(line: Line) -> tuple[float, bool]:
-    return round(line.size * 2) / 2, line.bold
+
+def _style(size: float, bold: bool) -> tuple[float, bool]:
+    return round(size * 2) / 2, bold
 
 
 def _capitals(text: str) -> bool:
