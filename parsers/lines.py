@@ -19,6 +19,7 @@ _MATH_FONT = re.compile(r"CMMI|CMSY|CMEX|CMBSY|MSBM|MSAM|Symbol|Math|MTMI|MTSY|M
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|\.B$|-B$|CMBX|hebo", re.I)
 _ITALIC_FONT = re.compile(r"italic|oblique|-It$|CMTI|CMSL", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffd]")
+_LETTER = re.compile(r"[^\W\d_#]")
 _PAGE_NUMBER = re.compile(r"^(page\s*)?[-–—\s]*([0-9]{1,4}|[ivxlc]{1,6})[-–—\s]*(/\s*\d+|of\s+\d+)?$", re.I)
 
 
@@ -98,32 +99,57 @@ def is_page_number(text: str) -> bool:
 
 
 class RepeatFilter:
-    """Finds running headers/footers: lines in the top/bottom margin whose text (digits
-    masked) recurs at about the same height on at least half of the pages (min 3), and
-    bare page numbers in those margins.
+    """Finds running headers/footers: lines in the top/bottom margin of a page, or on its
+    first/last text row (a scan of a small page sits in the middle of a large one), whose text
+    (digits masked, commas dropped) recurs on the same side on at least half of the pages
+    (min 3), or on most of the odd (even) pages (min 4) and almost none of the others (books alternate
+    their headers); and bare page numbers in the margins. `pages` are (height, lines) in page
+    order.
 
     >>> f = RepeatFilter([])
-    >>> f.is_noise(Line("12", (300, 780, 310, 790), 9, False, 0.0, 0), 800)
-    True
+    >>> [ln.text for ln in f.clean([Line("12", (300, 780, 310, 790), 9, False, 0.0, 0),
+    ...                             Line("Body", (72, 400, 200, 410), 9, False, 0.0, 1)], 800)]
+    ['Body']
     """
 
     MARGIN = 0.1  # share of the page height at top and bottom
+    PARITY_SHARE = 0.75  # an alternating header is on this share of the odd (even) pages
+    OTHER_PARITY = 0.1  # and on at most this share of the others
 
     def __init__(self, pages: list[tuple[float, list[Line]]]) -> None:
-        counts: Counter = Counter()
-        for height, lines in pages:
-            counts.update({self._key(ln, height) for ln in lines if self._in_margin(ln, height)})
-        need = max(3, len(pages) // 2)
-        self._repeated = {k for k, n in counts.items() if n >= need}
+        counts: tuple[Counter, Counter] = (Counter(), Counter())  # by page parity
+        for i, (height, lines) in enumerate(pages):
+            counts[i % 2].update({self._key(ln, height) for ln in self._marginal(lines, height)})
+        sizes = ((len(pages) + 1) // 2, len(pages) // 2)
+        need = max(3, (len(pages) + 1) // 2)
+        self._repeated = {k for k in counts[0] | counts[1] if counts[0][k] + counts[1][k] >= need}
+        for p in (0, 1):
+            other = 1 - p
+            self._repeated |= {k for k, n in counts[p].items()
+                               if n >= max(4, self.PARITY_SHARE * sizes[p]) and counts[other][k] <= self.OTHER_PARITY * sizes[other]}
 
-    def is_noise(self, line: Line, page_height: float) -> bool:
-        if not self._in_margin(line, page_height):
-            return False
-        return is_page_number(line.text) or self._key(line, page_height) in self._repeated
+    def clean(self, lines: list[Line], page_height: float) -> list[Line]:
+        """`lines` without the page's running headers, footers and page numbers."""
+        noise = set()
+        for ln in self._marginal(lines, page_height):
+            margin = self._in_margin(ln, page_height)
+            key = self._key(ln, page_height)
+            if (margin and is_page_number(ln.text)) or (key in self._repeated and (margin or _LETTER.search(key[0]))):
+                noise.add(id(ln))
+        return [ln for ln in lines if id(ln) not in noise]
 
     def _in_margin(self, line: Line, height: float) -> bool:
         return line.yc <= self.MARGIN * height or line.yc >= (1 - self.MARGIN) * height
 
+    def _marginal(self, lines: list[Line], height: float) -> list[Line]:
+        """Lines in the top/bottom margin, or on the first/last row of the page's text."""
+        if not lines:
+            return []
+        first = min(lines, key=lambda ln: ln.bbox[1])
+        last = max(lines, key=lambda ln: ln.bbox[3])
+        return [ln for ln in lines if self._in_margin(ln, height)
+                or first.bbox[1] <= ln.yc <= first.bbox[3] or last.bbox[1] <= ln.yc <= last.bbox[3]]
+
     @staticmethod
-    def _key(line: Line, height: float) -> tuple[str, int]:
-        return re.sub(r"\d+", "#", line.text.lower()), round(line.yc / max(height, 1) * 50)
+    def _key(line: Line, height: float) -> tuple[str, bool]:
+        return " ".join(re.sub(r"\d+", "#", line.text.lower()).replace(",", " ").split()), line.yc < height / 2

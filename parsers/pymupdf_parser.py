@@ -151,7 +151,7 @@ class PdfParser:
         return out
 
     def _build(self, pdf, path: Path, doc_id: str, pages: list[_PageText], warnings: list[str], timer: StageTimer):
-        repeat = RepeatFilter([(p.height, p.lines) for p in pages if not p.scanned])
+        repeat = RepeatFilter([(p.height, p.lines) for p in pages])
         headings = HeadingDetector.for_pages([p.lines for p in pages])
         images = [_image_info(page) for page in pdf]  # once per page: it interprets the page
         assembler = PageUnits(headings, self.crop_dpi, timer, self._figure_ocr(pages),
@@ -159,10 +159,10 @@ class PdfParser:
         builder = ChunkBuilder(doc_id)
         for i, pt in enumerate(pages):
             page = pdf[i]
-            with timer("layout"):
-                page_text = _page_text(pt.lines, page.rect.width)
+            with timer("layout"):  # running headers, footers and page numbers go, from page chunks too
+                lines = repeat.clean(pt.lines, pt.height)
+                page_text = _page_text(lines, page.rect.width)
             try:
-                lines = [ln for ln in pt.lines if not repeat.is_noise(ln, pt.height)]
                 units = assembler.units(page, lines, pt.scanned, images[i])
             except Exception as exc:  # one bad page must not kill the document
                 log.warning("%s: page %d skipped: %s", path, i + 1, exc)

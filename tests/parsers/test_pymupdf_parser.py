@@ -130,7 +130,23 @@ def test_running_headers_and_page_numbers_dropped(tmp_path):
     texts = [c.text for c in doc.chunks if c.modality == "text"]
     assert len(texts) == 4 and not any("ACME" in t for t in texts)
     assert all(not t.strip().endswith(("1", "2", "3", "4")) or "page" in t for t in texts)
-    assert all("ACME" in c.text for c in doc.chunks if c.modality == "page")
+    assert not any("ACME" in c.text for c in doc.chunks if c.modality == "page")
+    assert all(f"page {c.page}" in c.text for c in doc.chunks if c.modality == "page")
+
+
+def test_alternating_headers_of_a_small_scanned_page_are_dropped(tmp_path):
+    """A book scanned onto a larger sheet: the running headers sit on the first text row, well
+    inside the page, and alternate between even and odd pages."""
+    pdf = pymupdf.open()
+    for i in range(8):
+        page = pdf.new_page()
+        header = f"{180 + i} SMITH AND JONES" if i % 2 else f"COUNTING SHEEP {180 + i}"
+        page.insert_text((120, 180), header, fontsize=9)
+        page.insert_textbox(pymupdf.Rect(120, 200, 480, 600), f"Body text of page {i + 1}. " * 20, fontsize=10)
+    pdf.save(tmp_path / "book.pdf")
+    doc = PdfParser().parse(tmp_path / "book.pdf")
+    assert len([c for c in doc.chunks if c.modality == "text"]) == 8
+    assert not any("SMITH" in c.text or "SHEEP" in c.text for c in doc.chunks)
 
 
 def test_scanned_twin_is_ocred(sample, tmp_path):
