@@ -21,6 +21,7 @@ import pymupdf
 
 from parsers.layout import join_lines
 from parsers.lines import Line
+from parsers.png import png_bytes
 
 MIN_TEXT_CHARS = 30  # fewer characters than this counts as "no text layer"
 RETRY_BELOW_CONF = 60.0  # mean word confidence (0-100) under which other languages are tried
@@ -151,7 +152,7 @@ def _render(page: pymupdf.Page, dpi: int) -> tuple[bytes, int]:
     dpi = max(1, min(dpi, int((MAX_OCR_PIXELS / inches) ** 0.5)))
     pix = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY)
     pix.set_dpi(dpi, dpi)  # read by Tesseract when several images go to one process
-    return pix.tobytes("png"), dpi
+    return png_bytes(pix), dpi
 
 
 def parse_hocr(hocr: bytes | ET.Element, scale: float, min_word_conf: float = 0.0) -> tuple[list[Line], float]:

@@ -12,6 +12,7 @@ from parsers.formulas import FormulaFinder, text_columns
 from parsers.layout import HeadingDetector, Unit, group_blocks, join_lines, reading_order, split_block, union
 from parsers.lines import Line
 from parsers.ocr import OcrUnavailable, PageOcr
+from parsers.png import png_bytes
 from parsers.tables import TableFinder, scanned_table
 from parsers.timing import StageTimer
 
@@ -148,7 +149,7 @@ class PageUnits:
             dpi = max(min(FIGURE_OCR_DPI, int(MAX_OCR_PX * 72 / max(clip.width, clip.height, 1))), 72)
             pix = display.get_pixmap(matrix=pymupdf.Matrix(dpi / 72, dpi / 72), clip=clip, colorspace=pymupdf.csGRAY)
             pix.set_dpi(dpi, dpi)  # Tesseract reads it when several crops go to one process
-            png = pix.tobytes("png")
+            png = png_bytes(pix)
             keys.append(hashlib.sha1(png).digest())
             if keys[-1] not in self._read and keys[-1] not in keys[:-1]:
                 images.append((png, dpi))
@@ -188,5 +189,5 @@ class PageUnits:
             else:
                 pix = display.get_pixmap(matrix=pymupdf.Matrix(dpi / 72, dpi / 72), clip=clip)
                 pix.set_dpi(dpi, dpi)  # same PNG bytes as page.get_pixmap(dpi=dpi)
-            u.payload["image"] = pix.tobytes("png")
+            u.payload["image"] = png_bytes(pix)
         return display
