@@ -204,14 +204,16 @@ class TableFinder:
         rules = horizontal_rules(bboxlog)
         if not any(c.kind == "table" for c in captions) and len(rules) < self.min_rules:
             return []
-        paths, words = rule_paths(page), page.get_text("words")
+        paths, words = rule_paths(page), None  # words: only once the finder has found something
         out: list[FoundTable] = []
         grid = grid_region(paths)
         if grid is not None:
             clip = pymupdf.Rect(grid) & page.rect
             with faster_chars():
                 found = page.find_tables(clip=clip, use_layout=False, paths=paths).tables
-            out += self._collect(found, words, captions, taken, [], bboxlog=bboxlog)
+            if found:
+                words = page.get_text("words")
+                out += self._collect(found, words, captions, taken, [], bboxlog=bboxlog)
         for i, cap in enumerate(captions):
             if cap.kind != "table" or i in taken:
                 continue
@@ -220,7 +222,9 @@ class TableFinder:
                 continue
             with faster_chars():
                 found = page.find_tables(clip=band, strategy="text", use_layout=False, paths=paths).tables
-            out += self._collect(found, words, captions, taken, out, text_grid=True)
+            if found:
+                words = page.get_text("words") if words is None else words
+                out += self._collect(found, words, captions, taken, out, text_grid=True)
         return out
 
     def _collect(self, tables, words, captions, taken, have, text_grid=False, bboxlog=None) -> list[FoundTable]:
