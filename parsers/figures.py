@@ -8,6 +8,9 @@ from parsers.lines import BBox, Line
 
 MIN_SIDE = 30.0  # points; smaller images are icons/bullets
 MIN_PATHS = 8  # a vector cluster needs this many paths to count as a chart
+BIG_FILL = 0.02  # share of the page area: fills at least this large are checked for being invisible
+CLEAR_SHARE = 0.2  # a backdrop over this share of a caption or table is cut back
+MAX_LABEL = 40  # characters: longer lines are not a chart's labels (axis titles are shorter)
 
 
 def _area(b: BBox) -> float:
@@ -104,11 +107,65 @@ def group_regions(rasters: list[BBox], vectors: list[BBox]) -> list[BBox]:
     return [tuple(g) for g in groups]
 
 
+def is_blank(path: dict) -> bool:
+    """A `get_drawings()`/`get_cdrawings()` path that is a white (or unpainted) fill with no
+    stroke: invisible on the page."""
+    fill = path.get("fill")
+    return path.get("color") is None and (fill is None or min(fill) >= 0.95)
+
+
+def clipped_backdrops(page: pymupdf.Page, bboxlog: list, clear: list[BBox],
+                      labels: list[Line] = ()) -> dict[BBox, BBox | None]:
+    """Large invisible fills (white, no outline) that reach over one of the `clear` boxes
+    (captions, tables), each mapped to its largest part clear of them, shrunk to what is drawn
+    on that part and the short `labels` lines on it (None: nothing drawn). Spreadsheet charts are
+    drawn on such backdrops, which hold the chart's parts together but often run past it, over
+    its caption and the text below or into the next column. The colours come from
+    `get_cdrawings()`, called only where `bboxlog` has a large fill over a `clear` box."""
+    area = _area(tuple(page.rect))
+    big = [r for kind, r in bboxlog if kind == "fill-path" and BIG_FILL * area <= _area(r) <= 0.5 * area
+           and any(overlap_share(c, r) > CLEAR_SHARE for c in clear)]
+    if not big:
+        return {}
+    out = {}
+    for p in page.get_cdrawings():
+        rect = tuple(p["rect"])
+        if "f" not in p.get("type", "") or not is_blank(p) or not any(_same(rect, r) for r in big):
+            continue
+        part = rect
+        for c in clear:
+            if overlap_share(c, part) > CLEAR_SHARE:
+                part = _clear_of(part, c)
+        drawn = [r for kind, r in bboxlog if kind in ("fill-path", "stroke-path", "fill-image")
+                 and not _same(r, rect) and overlap_share(r, part) > 0.9]
+        if drawn:  # no wider than what is drawn or labelled on it: the rest reaches over text
+            drawn += [ln.bbox for ln in labels if len(ln.text) <= MAX_LABEL and overlap_share(ln.bbox, part) > 0.9]
+            hull = (min(r[0] for r in drawn), min(r[1] for r in drawn), max(r[2] for r in drawn), max(r[3] for r in drawn))
+            out[rect] = (max(hull[0], part[0]), max(hull[1], part[1]), min(hull[2], part[2]), min(hull[3], part[3]))
+        else:
+            out[rect] = None
+    return out
+
+
+def _clear_of(rect: BBox, box: BBox, gap: float = 8.0) -> BBox:
+    """The largest of the parts of `rect` above, below, left and right of `box`, `gap` points
+    away from it (farther than paths are clustered)."""
+    x0, y0, x1, y1 = rect
+    bx0, by0, bx1, by1 = box[0] - gap, box[1] - gap, box[2] + gap, box[3] + gap
+    parts = [(x0, y0, x1, by0), (x0, by1, x1, y1), (x0, y0, bx0, y1), (bx1, y0, x1, y1)]
+    return max(parts, key=lambda r: _area(r) if r[2] > r[0] and r[3] > r[1] else -1.0)
+
+
+def _same(a: BBox, b: BBox, tol: float = 0.5) -> bool:
+    return all(abs(x - y) <= tol for x, y in zip(a, b))
+
+
 class FigureFinder:
     """Finds figure regions on one page and the text lines that belong to them.
 
-    `find(page, lines, bboxlog, images, skip)` returns (bbox, lines inside, is_raster) triples;
-    `bboxlog` is the page's `get_bboxlog()`, `images` its `get_image_info()`. Raster images
+    `find(page, lines, bboxlog, images, skip, clear)` returns (bbox, lines inside, is_raster)
+    triples; `bboxlog` is the page's `get_bboxlog()`, `images` its `get_image_info()`,
+    `clear` the boxes of its captions and tables (see `clipped_backdrops`). Raster images
     covering most of the page (scans, slide backgrounds) and images whose `image_key` is in
     `skip` (logos repeated on many pages) are ignored. `find_scanned` does the same for a page
     read by OCR.
@@ -118,12 +175,13 @@ class FigureFinder:
         self.max_page_share = max_page_share
 
     def find(self, page: pymupdf.Page, lines: list[Line], bboxlog: list, images: list[dict],
-             skip: frozenset[tuple] = frozenset()) -> list[tuple[BBox, list[Line], bool]]:
+             skip: frozenset[tuple] = frozenset(), clear: list[BBox] = ()) -> list[tuple[BBox, list[Line], bool]]:
         page_box = tuple(page.rect)
         page_area = _area(page_box)
         rasters = [b for b in self._raster(images, page_box, skip) if _area(b) < self.max_page_share * page_area]
         out = []
-        for box in group_regions(rasters, self._vector(bboxlog, page_area)):
+        backdrops = clipped_backdrops(page, bboxlog, list(clear), lines)
+        for box in group_regions(rasters, self._vector(bboxlog, page_area, backdrops)):
             raster = any(overlap_share(r, box) > 0.9 and _area(r) > 0.3 * _area(box) for r in rasters)
             box, inside = self._absorb_text(box, lines)
             if holds_prose(inside):  # a box or shading behind running text, not a figure
@@ -142,13 +200,17 @@ class FigureFinder:
                 out.append(tuple(r))
         return out
 
-    def _vector(self, bboxlog: list, page_area: float) -> list[BBox]:
+    def _vector(self, bboxlog: list, page_area: float, backdrops: dict[BBox, BBox | None]) -> list[BBox]:
         paths = []
         for kind, rect in bboxlog:
             if kind not in ("fill-path", "stroke-path"):
                 continue
             if _area(rect) > 0.5 * page_area:  # backgrounds, page frames
                 continue
+            if kind == "fill-path" and backdrops:
+                rect = next((part for whole, part in backdrops.items() if _same(rect, whole)), rect)
+                if rect is None:
+                    continue
             paths.append(tuple(rect))
         if len(paths) < MIN_PATHS:
             return []

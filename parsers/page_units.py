@@ -108,7 +108,8 @@ class PageUnits:
     def _figures(self, page, lines, captions, cap_ids, used, taken, tables, bboxlog, images) -> list[Unit]:
         free = [ln for ln in lines if id(ln) not in used and id(ln) not in cap_ids]
         out = []
-        for box, inside, raster in self.figures.find(page, free, bboxlog, images, self.skip_images):
+        clear = [c.bbox for c in captions] + [t.bbox for t in tables]
+        for box, inside, raster in self.figures.find(page, free, bboxlog, images, self.skip_images, clear):
             if any(overlap_share(box, t.bbox) > 0.5 or overlap_share(t.bbox, box) > 0.5 for t in tables):
                 continue
             cap = nearest_caption(box, captions, "figure", taken)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pymupdf
 
 from parsers.captions import Caption, digit_share, nearest_caption
+from parsers.figures import is_blank
 from parsers.lines import BBox
 from parsers.table_chars import faster_chars
 
@@ -69,7 +70,7 @@ def rule_paths(page: pymupdf.Page) -> list[dict]:
     out = []
     for p in page.get_cdrawings():
         items = p["items"]
-        if len(items) > 6 or any(it[0] not in ("l", "re") for it in items) or _blank(p):
+        if len(items) > 6 or any(it[0] not in ("l", "re") for it in items) or is_blank(p):
             continue
         conv = [("l", pymupdf.Point(it[1]), pymupdf.Point(it[2])) if it[0] == "l"
                 else ("re", pymupdf.Rect(it[1]), it[2]) for it in items]
@@ -80,12 +81,6 @@ def rule_paths(page: pymupdf.Page) -> list[dict]:
         p.setdefault("closePath", False)
         out.append(p)
     return out
-
-
-def _blank(path: dict) -> bool:
-    """A white (or unpainted) fill with no stroke: invisible on the page."""
-    fill = path.get("fill")
-    return path.get("color") is None and (fill is None or min(fill) >= 0.95)
 
 
 def grid_region(paths: list[dict], need: int = 9, tol: float = 3.0) -> BBox | None:
