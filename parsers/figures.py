@@ -118,9 +118,9 @@ def clipped_backdrops(page: pymupdf.Page, bboxlog: list, clear: list[BBox],
                       labels: list[Line] = ()) -> dict[BBox, BBox | None]:
     """Large invisible fills (white, no outline) that reach over one of the `clear` boxes
     (captions, tables), each mapped to its largest part clear of them, shrunk to what is drawn
-    on that part and the short `labels` lines on it (None: nothing drawn). Spreadsheet charts are
-    drawn on such backdrops, which hold the chart's parts together but often run past it, over
-    its caption and the text below or into the next column. The colours come from
+    on that part and the short `labels` lines on it (None: nothing drawn). Spreadsheet charts
+    are drawn on such backdrops, which hold the chart's parts together but often run past it,
+    over its caption and the text below or into the next column. The colours come from
     `get_cdrawings()`, called only where `bboxlog` has a large fill over a `clear` box."""
     area = _area(tuple(page.rect))
     big = [r for kind, r in bboxlog if kind == "fill-path" and BIG_FILL * area <= _area(r) <= 0.5 * area
@@ -140,7 +140,8 @@ def clipped_backdrops(page: pymupdf.Page, bboxlog: list, clear: list[BBox],
                  and not _same(r, rect) and overlap_share(r, part) > 0.9]
         if drawn:  # no wider than what is drawn or labelled on it: the rest reaches over text
             drawn += [ln.bbox for ln in labels if len(ln.text) <= MAX_LABEL and overlap_share(ln.bbox, part) > 0.9]
-            hull = (min(r[0] for r in drawn), min(r[1] for r in drawn), max(r[2] for r in drawn), max(r[3] for r in drawn))
+            hull = (min(r[0] for r in drawn), min(r[1] for r in drawn),
+                    max(r[2] for r in drawn), max(r[3] for r in drawn))
             out[rect] = (max(hull[0], part[0]), max(hull[1], part[1]), min(hull[2], part[2]), min(hull[3], part[3]))
         else:
             out[rect] = None
@@ -175,7 +176,8 @@ class FigureFinder:
         self.max_page_share = max_page_share
 
     def find(self, page: pymupdf.Page, lines: list[Line], bboxlog: list, images: list[dict],
-             skip: frozenset[tuple] = frozenset(), clear: list[BBox] = ()) -> list[tuple[BBox, list[Line], bool]]:
+             skip: frozenset[tuple] = frozenset(),
+             clear: list[BBox] = ()) -> list[tuple[BBox, list[Line], bool]]:
         page_box = tuple(page.rect)
         page_area = _area(page_box)
         rasters = [b for b in self._raster(images, page_box, skip) if _area(b) < self.max_page_share * page_area]

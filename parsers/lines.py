@@ -102,9 +102,9 @@ class RepeatFilter:
     """Finds running headers/footers: lines in the top/bottom margin of a page, or on its
     first/last text row (a scan of a small page sits in the middle of a large one), whose text
     (digits masked, commas dropped) recurs on the same side on at least half of the pages
-    (min 3), or on most of the odd (even) pages (min 4) and almost none of the others (books alternate
-    their headers); and bare page numbers in the margins. `pages` are (height, lines) in page
-    order.
+    (min 3), or on most of the odd (even) pages (min 4) and almost none of the others (books
+    alternate their headers); and bare page numbers in the margins. `pages` are (height,
+    lines) in page order.
 
     >>> f = RepeatFilter([])
     >>> [ln.text for ln in f.clean([Line("12", (300, 780, 310, 790), 9, False, 0.0, 0),
@@ -125,8 +125,8 @@ class RepeatFilter:
         self._repeated = {k for k in counts[0] | counts[1] if counts[0][k] + counts[1][k] >= need}
         for p in (0, 1):
             other = 1 - p
-            self._repeated |= {k for k, n in counts[p].items()
-                               if n >= max(4, self.PARITY_SHARE * sizes[p]) and counts[other][k] <= self.OTHER_PARITY * sizes[other]}
+            self._repeated |= {k for k, n in counts[p].items() if n >= max(4, self.PARITY_SHARE * sizes[p])
+                               and counts[other][k] <= self.OTHER_PARITY * sizes[other]}
 
     def clean(self, lines: list[Line], page_height: float) -> list[Line]:
         """`lines` without the page's running headers, footers and page numbers."""
@@ -134,7 +134,8 @@ class RepeatFilter:
         for ln in self._marginal(lines, page_height):
             margin = self._in_margin(ln, page_height)
             key = self._key(ln, page_height)
-            if (margin and is_page_number(ln.text)) or (key in self._repeated and (margin or _LETTER.search(key[0]))):
+            if (margin and is_page_number(ln.text)) or \
+                    (key in self._repeated and (margin or _LETTER.search(key[0]))):  # no bare "(8)" inside
                 noise.add(id(ln))
         return [ln for ln in lines if id(ln) not in noise]
 
