@@ -50,6 +50,45 @@ def _matches(kind: str, chunk_modality: str) -> bool:
     return chunk_modality == kind or chunk_modality == "page" or (kind == "figure" and chunk_modality == "image")
 
 
+def elements_first(ranked: list[Hit], hints: set[str]) -> list[Hit]:
+    """When the question asks for figures, tables or formulas (`hints`), the best such element
+    of a page moves up to just above that page's whole-page chunk, taking its score: the page
+    order stays as it was, and the answer's region comes before the page around it. Measured
+    on qa_dev: element hit@5 0.71 -> 0.83 (figure 0.83 -> 0.96, table 0.75 -> 0.80, formula
+    0.25 -> 0.50), page metrics unchanged.
+
+    >>> from rag.types import Chunk
+    >>> page = Hit(Chunk(doc_id="d", modality="page", page=2, text="all of page 2"), 1.0)
+    >>> table = Hit(Chunk(doc_id="d", modality="table", page=2, text="Table 1"), 0.4)
+    >>> [h.chunk.modality for h in elements_first([page, table], {"table"})]
+    ['table', 'page']
+    """
+    if not hints:
+        return ranked
+    lifted: dict[int, Hit] = {}  # id of a page chunk's hit -> the element placed above it
+    moved: set[int] = set()
+    seen: set[tuple[str, int]] = set()
+    for i, h in enumerate(ranked):
+        key = (h.chunk.doc_id, h.chunk.page)
+        if h.chunk.modality != "page" or key in seen:
+            continue
+        seen.add(key)
+        element = next((e for e in ranked[i + 1:] if (e.chunk.doc_id, e.chunk.page) == key
+                        and e.chunk.modality != "page" and any(_matches(k, e.chunk.modality) for k in hints)), None)
+        if element is not None:
+            lifted[id(h)] = element
+            moved.add(id(element))
+    out: list[Hit] = []
+    for h in ranked:
+        if id(h) in moved:
+            continue
+        if id(h) in lifted:
+            e = lifted[id(h)]
+            out.append(Hit(chunk=e.chunk, score=h.score, sources=e.sources, crop_path=e.crop_path))
+        out.append(h)
+    return out
+
+
 class FeatureReranker(Reranker):
     """Weighted sum of [0, 1] signals; a few milliseconds for 50 hits.
 
@@ -95,8 +134,11 @@ class FeatureReranker(Reranker):
         scored = [(sum(self.weights[k] * v for k, v in s.items()), i)
                   for i, s in enumerate(self.signals(query, hits))]
         scored.sort(key=lambda x: (-x[0], x[1]))
-        return [Hit(chunk=hits[i].chunk, score=s, sources=hits[i].sources + (self.name,),
-                    crop_path=hits[i].crop_path) for s, i in scored[:top_k]]
+        ranked = [Hit(chunk=hits[i].chunk, score=s, sources=hits[i].sources + (self.name,),
+                      crop_path=hits[i].crop_path) for s, i in scored]
+        if self.weights["modality"]:
+            ranked = elements_first(ranked, modality_hints(query.text))
+        return ranked[:top_k]
 
     def to_dict(self) -> dict:
         return {"name": self.name, "weights": dict(self.weights)}

@@ -99,3 +99,22 @@ class TestCrossEncoderReranker(RerankerContract):
 def test_unknown_reranker_lists_valid_names():
     with pytest.raises(ValueError, match=r"expected one of \['crossencoder', 'features'\]"):
         make_reranker("nope")
+
+
+def _hit(modality: str, page: int, score: float, doc: str = "d") -> Hit:
+    return Hit(Chunk(doc_id=doc, modality=modality, page=page, text=f"{modality} on page {page}"), score)
+
+
+def test_asked_for_element_moves_above_its_page_chunk():
+    """'Which table ...': page 2's table, ranked below page 3's text, goes just above page 2's
+    page chunk; the order of pages (2, 3) is unchanged and nothing is lost."""
+    hits = [_hit("page", 2, 1.0), _hit("text", 3, 0.9), _hit("table", 2, 0.5), _hit("figure", 2, 0.45)]
+    out = make_reranker("features").rerank(Query(text="Which table lists the sites?"), hits, top_k=4)
+    assert [(h.chunk.modality, h.chunk.page) for h in out] == [("table", 2), ("page", 2), ("text", 3), ("figure", 2)]
+    assert out[0].score == out[1].score
+
+
+def test_no_modality_words_no_lift():
+    hits = [_hit("page", 2, 1.0), _hit("text", 3, 0.9), _hit("table", 2, 0.5)]
+    out = make_reranker("features").rerank(Query(text="Which sites were studied?"), hits, top_k=3)
+    assert [h.chunk.modality for h in out] == ["page", "text", "table"]
