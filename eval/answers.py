@@ -13,7 +13,7 @@ import unicodedata
 from collections import Counter
 from typing import Iterable
 
-from rag.text import _CJK
+from unirag.rag.text import _CJK
 
 NOT_ANSWERABLE = "UNANSWERABLE"
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")

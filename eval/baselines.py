@@ -5,7 +5,7 @@
   all-MiniLM-L6-v2 as unirag (through a small `BaseEmbedding` adapter), an in-memory
   `VectorStoreIndex`. Needs `pip install 'unirag[bench]'`.
 - `bm25-pages`: BM25 (bm25s) over whole pages: the text layer, or Tesseract OCR (`eng+chi_sim`,
-  150 dpi, `parsers.ocr.PageOcr`) for pages without one; tokens from `rag.text.tokenize`
+  150 dpi, `unirag.parsers.ocr.PageOcr`) for pages without one; tokens from `unirag.rag.text.tokenize`
   (Latin words, stemmed, plus CJK characters and bigrams).
 
 Each has `build(files) -> {"pages", "seconds", "pages_per_s"}` and `rank(text, k)` -> distinct
@@ -27,8 +27,8 @@ from typing import Sequence
 import numpy as np
 import pymupdf
 
-from rag.factory import require
-from rag.text import tokenize
+from unirag.rag.factory import require
+from unirag.rag.text import tokenize
 
 log = logging.getLogger("unirag.eval")
 
@@ -52,7 +52,7 @@ class Bm25Pages:
 
     def page_texts(self, path: Path) -> list[str]:
         """The text of every page of one PDF (OCR where there is no text layer)."""
-        from parsers.ocr import MIN_TEXT_CHARS, OcrUnavailable, PageOcr, _render
+        from unirag.parsers.ocr import MIN_TEXT_CHARS, OcrUnavailable, PageOcr, _render
 
         cache = None
         if self.cache_dir:
@@ -108,7 +108,7 @@ def minilm_embedding(model: str = "minilm", batch_size: int = 32):
     from llama_index.core.embeddings import BaseEmbedding
     from pydantic import PrivateAttr
 
-    from rag.encoders.sentence import SentenceTransformerEncoder
+    from unirag.rag.encoders.sentence import SentenceTransformerEncoder
 
     class _Embedding(BaseEmbedding):
         _encoder = PrivateAttr()

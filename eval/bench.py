@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pymupdf
 
-from eval.bench_parse import pdf_files, run_bench
-from eval.metrics import percentiles
+from unirag.eval.bench_parse import pdf_files, run_bench
+from unirag.eval.metrics import percentiles
 
 LATENCY_PS = (50, 95, 99)
 MAX_QUERIES = 50
@@ -65,8 +65,8 @@ def _peak_rss_mb() -> dict:
 def run(folder: str | Path, workers: int = 2, queries: list[str] | None = None, llama: bool = True,
         encoder: dict | None = None) -> dict:
     """Every measurement above as a plain dict."""
-    from eval.baselines import LlamaIndexText
-    from pipelines.pipeline import Pipeline
+    from unirag.eval.baselines import LlamaIndexText
+    from unirag.pipelines.pipeline import Pipeline
 
     files = pdf_files(folder)
     out = {"parse": run_bench(folder, workers, llama=llama)}
@@ -94,7 +94,7 @@ def run(folder: str | Path, workers: int = 2, queries: list[str] | None = None, 
 
 def report(res: dict) -> str:
     """The end-to-end comparison as plain text, after bench_parse's parsing tables."""
-    from eval.bench_parse import report as parse_report
+    from unirag.eval.bench_parse import report as parse_report
 
     lines = [parse_report(res["parse"]), "", "end to end (parse + embed + index), then retrieval of the top 10:",
              f"{'system':28s} {'pages':>6s} {'wall s':>8s} {'pages/s':>8s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s}"]
@@ -112,8 +112,8 @@ def report(res: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from eval.qa import load_qa
-    from pipelines.pipeline import ENCODER_PRESETS
+    from unirag.eval.qa import load_qa
+    from unirag.pipelines.pipeline import ENCODER_PRESETS
 
     ap = argparse.ArgumentParser(prog="unirag bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--docs", required=True, help="folder of PDFs")

@@ -34,8 +34,8 @@ if __package__ in (None, ""):  # run as a script: make the repo importable
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from eval.metrics import percentiles  # noqa: E402
-from rag.types import Chunk, Document, Query  # noqa: E402
+from unirag.eval.metrics import percentiles  # noqa: E402
+from unirag.rag.types import Chunk, Document, Query  # noqa: E402
 
 MIX = (("text", 0.70), ("figure", 0.10), ("table", 0.10), ("formula", 0.05), ("page", 0.05))
 CHARS = {"text": 450, "figure": 160, "table": 600, "formula": 80, "page": 2500}  # median chunk lengths
@@ -93,7 +93,7 @@ def synthetic_docs(n_chunks: int, dim: int, visual_dim: int, seed: int = 0):
 def build_store(db: Path, n_chunks: int, encoder_config: dict, dim: int, visual_dim: int,
                 progress: bool = True) -> dict:
     """Create the synthetic collection at `db` unless it already holds `n_chunks` chunks."""
-    from rag.store import ChromaStore
+    from unirag.rag.store import ChromaStore
 
     store = ChromaStore(path=db)
     if store.count() == n_chunks:
@@ -135,10 +135,10 @@ def run_bench(db: str | Path, n_chunks: int = 100_000, n_queries: int = 300, rer
               progress: bool = True) -> dict:
     """Build (or reuse) the collection and time each stage over `n_queries` questions (ms);
     `reranker` is a reranker name or "none"."""
-    from pipelines.pipeline import DEFAULT_ENCODER, Pipeline
-    from rag.encoders import encoder_from_dict
-    from rag.encoders.pixels import PixelEncoder
-    from rag.text import tokenize
+    from unirag.pipelines.pipeline import DEFAULT_ENCODER, Pipeline
+    from unirag.rag.encoders import encoder_from_dict
+    from unirag.rag.encoders.pixels import PixelEncoder
+    from unirag.rag.text import tokenize
 
     encoder = encoder_from_dict(DEFAULT_ENCODER)
     built = build_store(Path(db), n_chunks, encoder.to_dict(), encoder.dim, PixelEncoder().dim, progress)

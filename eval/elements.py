@@ -29,8 +29,8 @@ def overlap(a: tuple, b: tuple) -> float:
 def element_target(rec) -> Callable | None:
     """A predicate over chunks for one QA record, or None when it has no element target.
 
-    >>> from eval.qa import QARecord
-    >>> from rag.types import Chunk
+    >>> from unirag.eval.qa import QARecord
+    >>> from unirag.rag.types import Chunk
     >>> rec = QARecord("q", "?", "table", "en", frozenset({("a", 2)}), True, "1", (), None)
     >>> is_target = element_target(rec)
     >>> is_target(Chunk("a", "table", 2, "t")), is_target(Chunk("a", "text", 2, "t"))

@@ -26,8 +26,8 @@ from typing import NamedTuple
 
 import pymupdf
 
-from eval.metrics import evaluate_run
-from rag.types import Chunk, Document
+from unirag.eval.metrics import evaluate_run
+from unirag.rag.types import Chunk, Document
 
 
 class BeirSet(NamedTuple):
@@ -92,7 +92,7 @@ def load_pages(path: str | Path) -> PageSet:
     """Read a ViDoRe-style file (see the module docstring)."""
     path = Path(path)
     if path.suffix == ".parquet":
-        from rag.factory import require
+        from unirag.rag.factory import require
 
         rows = require("pyarrow.parquet", "bench").read_table(path).to_pylist()
     elif path.suffix == ".jsonl":
@@ -128,7 +128,7 @@ def safe_id(page_id: str) -> str:
 
 def index_beir(pipeline, corpus: dict) -> int:
     """Store each corpus entry as a one-chunk text document (unchanged entries are skipped)."""
-    from pipelines.ingest import embed_document
+    from unirag.pipelines.ingest import embed_document
 
     pipeline.store.check_encoder(pipeline.encoder.to_dict())
     stored = pipeline.store.docs()

@@ -50,7 +50,7 @@ def expected(contents: str) -> dict[str, str]:
 
 
 def _count(path: str, ocr: str) -> tuple[str, dict[str, int] | str]:
-    from parsers import ParseError, PdfParser
+    from unirag.parsers import ParseError, PdfParser
 
     try:
         doc = PdfParser(ocr=ocr).parse(path)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from eval.metrics import first_relevant
+from unirag.eval.metrics import first_relevant
 
 PLOT_GROUPS = ("ALL", "figure", "table", "formula", "text", "page", "multi", "image-query", "zh")
 

@@ -16,11 +16,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from eval.answers import answer_scores
-from eval.elements import element_target, rank_elements
-from eval.metrics import group_by, hit_scores, percentiles, question_scores, rank_pages, summarize
-from eval.qa import QARecord, load_qa
-from rag.types import Query
+from unirag.eval.answers import answer_scores
+from unirag.eval.elements import element_target, rank_elements
+from unirag.eval.metrics import group_by, hit_scores, percentiles, question_scores, rank_pages, summarize
+from unirag.eval.qa import QARecord, load_qa
+from unirag.rag.types import Query
 
 GROUPS = ("figure", "table", "formula", "text", "page", "multi", "image-query")
 LATENCY_PS = (50, 95, 99)
@@ -71,7 +71,7 @@ def evaluate(pipeline, records: list[QARecord], depth: int = 50, progress: bool 
 
 def image_texts(records: list[QARecord]) -> dict[str, str]:
     """OCR text of each image query (what a text-only baseline can search with)."""
-    from pipelines.image_query import image_text
+    from unirag.pipelines.image_query import image_text
 
     return {r.id: image_text(r.query_image.read_bytes()) for r in records if r.query_image}
 
@@ -146,8 +146,8 @@ def run_eval(pipeline, docs: str | Path, qa: str | Path, out: str | Path,
     retrieved chunks is an evidence (or alternative) page. "ALL" covers `qa`; image queries are
     reported under "image-query" only. Unanswerable questions count only for refusals.
     """
-    from eval.baselines import make_baseline
-    from pipelines.ingest import expand
+    from unirag.eval.baselines import make_baseline
+    from unirag.pipelines.ingest import expand
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -186,7 +186,7 @@ def run_eval(pipeline, docs: str | Path, qa: str | Path, out: str | Path,
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False))
     _write_rows(out / "results.jsonl", rows + image_rows)
     if report:
-        from eval.report import write_report
+        from unirag.eval.report import write_report
 
         write_report(out, metrics, {name: r + i for name, (r, i, _) in systems.items()},
                      {name: la for name, (_, _, la) in systems.items()}, compare=compare)

@@ -1,19 +1,19 @@
-"""Document parsers: turn files into `rag.types.Document`s of typed chunks.
+"""Document parsers: turn files into `unirag.rag.types.Document`s of typed chunks.
 
 >>> make_parser("pymupdf", ocr="off").to_dict()["ocr"]
 'off'
 """
 from __future__ import annotations
 
-from parsers.base import ParseError, Parser
-from parsers.pymupdf_parser import PdfParser
+from unirag.parsers.base import ParseError, Parser
+from unirag.parsers.pymupdf_parser import PdfParser
 
-from rag.factory import build
+from unirag.rag.factory import build
 
 PARSERS = {
-    "pymupdf": "parsers.pymupdf_parser.PdfParser",
-    "image": "parsers.image_parser.ImageParser",
-    "office": "parsers.office.OfficeParser",
+    "pymupdf": "unirag.parsers.pymupdf_parser.PdfParser",
+    "image": "unirag.parsers.image_parser.ImageParser",
+    "office": "unirag.parsers.office.OfficeParser",
 }
 # Which parser reads a file, by suffix. The configured parser reads PDFs; the others are built
 # with their defaults (and the configured OCR languages where they OCR).

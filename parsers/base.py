@@ -1,4 +1,4 @@
-"""The parser contract: a `Parser` turns one file into a `rag.types.Document`.
+"""The parser contract: a `Parser` turns one file into a `unirag.rag.types.Document`.
 
 >>> err = ParseError("report.pdf", "not a PDF (starts with b'hello')")
 >>> str(err)
@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from rag.types import Document
+from unirag.rag.types import Document
 
 
 class ParseError(Exception):

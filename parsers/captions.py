@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from parsers.layout import join_lines, union
-from parsers.lines import BBox, Line
+from unirag.parsers.layout import join_lines, union
+from unirag.parsers.lines import BBox, Line
 
 FIGURE_RE = re.compile(r"^(Figure|Fig\.?|FIGURE|FIG\.?)\s*[A-Z]?\d+|^图\s*[\d一二三四五六七八九十]")
 TABLE_RE = re.compile(r"^(Table|TABLE|Tab\.)\s*[A-Z]?[\dIVX]+|^表\s*[\d一二三四五六七八九十]")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from rag.types import Chunk
+from unirag.rag.types import Chunk
 
-from parsers.layout import SectionPath, Unit, union
+from unirag.parsers.layout import SectionPath, Unit, union
 
 MIN_CHARS, TARGET_CHARS = 300, 1200
 _FAMILY = {"f": r"(?:Figure|Fig\.?)", "t": r"(?:Table|Tab\.)", "图": "图", "表": "表"}

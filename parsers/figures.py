@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pymupdf
 
-from parsers.lines import BBox, Line
+from unirag.parsers.lines import BBox, Line
 
 MIN_SIDE = 30.0  # points; smaller images are icons/bullets
 MIN_PATHS = 8  # a vector cluster needs this many paths to count as a chart

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from parsers.layout import union
-from parsers.lines import BBox, Line
+from unirag.parsers.layout import union
+from unirag.parsers.lines import BBox, Line
 
 _EQNO = re.compile(r"[(（]\s*([A-Z]?\d{1,3}(?:[.\-]\d{1,3})?[a-z]?)\s*[)）]$")
 _MATH_CHARS = set("=+−-×÷·∑∏∫∮√≤≥≠≈≡∝∞∂∇∈∉⊂⊆∪∩∀∃→←↔⇒⇔|^_~‖⟨⟩αβγδεζηθικλμνξπρσςτυφχψωΓΔΘΛΞΠΣΦΨΩ")

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pymupdf
 
-from rag.types import Chunk, Document
+from unirag.rag.types import Chunk, Document
 
-from parsers.base import ParseError
-from parsers.pymupdf_parser import PdfParser
+from unirag.parsers.base import ParseError
+from unirag.parsers.pymupdf_parser import PdfParser
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif")
 MAX_PIXELS = 60_000_000  # decompression-bomb guard

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import pymupdf
 
-from parsers.layout import join_lines
-from parsers.lines import Line
-from parsers.png import png_bytes
+from unirag.parsers.layout import join_lines
+from unirag.parsers.lines import Line
+from unirag.parsers.png import png_bytes
 
 MIN_TEXT_CHARS = 30  # fewer characters than this counts as "no text layer"
 RETRY_BELOW_CONF = 60.0  # mean word confidence (0-100) under which other languages are tried

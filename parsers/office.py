@@ -14,14 +14,14 @@ import logging
 import os
 from pathlib import Path
 
-from rag.factory import require
-from rag.types import Chunk, Document
+from unirag.rag.factory import require
+from unirag.rag.types import Chunk, Document
 
-from parsers.base import ParseError
-from parsers.captions import TABLE_RE
-from parsers.chunking import TARGET_CHARS, _link
-from parsers.layout import SectionPath
-from parsers.tables import to_markdown
+from unirag.parsers.base import ParseError
+from unirag.parsers.captions import TABLE_RE
+from unirag.parsers.chunking import TARGET_CHARS, _link
+from unirag.parsers.layout import SectionPath
+from unirag.parsers.tables import to_markdown
 
 log = logging.getLogger(__name__)
 OFFICE_SUFFIXES = (".docx", ".pptx", ".html", ".htm")

@@ -6,15 +6,15 @@ import hashlib
 
 import pymupdf
 
-from parsers.captions import find_captions, nearest_caption
-from parsers.figures import FigureFinder, inner_text, overlap_share
-from parsers.formulas import FormulaFinder, text_columns
-from parsers.layout import HeadingDetector, Unit, group_blocks, join_lines, reading_order, split_block, union
-from parsers.lines import Line
-from parsers.ocr import OcrUnavailable, PageOcr
-from parsers.png import png_bytes
-from parsers.tables import TableFinder, scanned_table
-from parsers.timing import StageTimer
+from unirag.parsers.captions import find_captions, nearest_caption
+from unirag.parsers.figures import FigureFinder, inner_text, overlap_share
+from unirag.parsers.formulas import FormulaFinder, text_columns
+from unirag.parsers.layout import HeadingDetector, Unit, group_blocks, join_lines, reading_order, split_block, union
+from unirag.parsers.lines import Line
+from unirag.parsers.ocr import OcrUnavailable, PageOcr
+from unirag.parsers.png import png_bytes
+from unirag.parsers.tables import TableFinder, scanned_table
+from unirag.parsers.timing import StageTimer
 
 MAX_BLOCK_CHARS = 1200
 MAX_CROP_PX = 1000  # longest side of a crop, in pixels

@@ -1,7 +1,7 @@
 """PDF parser built on PyMuPDF: text, figure, table, formula and page chunks.
 
->>> from parsers import PdfParser
->>> from parsers.samples import make_sample_pdf
+>>> from unirag.parsers import PdfParser
+>>> from unirag.parsers.samples import make_sample_pdf
 >>> import tempfile, pathlib
 >>> pdf = make_sample_pdf(pathlib.Path(tempfile.mkdtemp()) / "solar.pdf")
 >>> doc = PdfParser(ocr="off").parse(pdf)
@@ -16,17 +16,17 @@ from pathlib import Path
 
 import pymupdf
 
-from rag.text import cjk_share
-from rag.types import Document
+from unirag.rag.text import cjk_share
+from unirag.rag.types import Document
 
-from parsers.base import ParseError
-from parsers.chunking import ChunkBuilder
-from parsers.figures import repeated_images
-from parsers.layout import HeadingDetector, Unit, group_blocks, reading_order, union
-from parsers.lines import Line, RepeatFilter, extract_lines
-from parsers.ocr import OcrUnavailable, PageOcr, looks_scanned
-from parsers.page_units import PageUnits
-from parsers.timing import StageTimer
+from unirag.parsers.base import ParseError
+from unirag.parsers.chunking import ChunkBuilder
+from unirag.parsers.figures import repeated_images
+from unirag.parsers.layout import HeadingDetector, Unit, group_blocks, reading_order, union
+from unirag.parsers.lines import Line, RepeatFilter, extract_lines
+from unirag.parsers.ocr import OcrUnavailable, PageOcr, looks_scanned
+from unirag.parsers.page_units import PageUnits
+from unirag.parsers.timing import StageTimer
 
 log = logging.getLogger(__name__)
 OCR_MODES = ("auto", "off", "force")

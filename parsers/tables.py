@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import pymupdf
 
-from parsers.captions import Caption, digit_share, nearest_caption
-from parsers.figures import is_blank
-from parsers.lines import BBox
-from parsers.table_chars import faster_chars
+from unirag.parsers.captions import Caption, digit_share, nearest_caption
+from unirag.parsers.figures import is_blank
+from unirag.parsers.lines import BBox
+from unirag.parsers.table_chars import faster_chars
 
 
 
@@ -251,7 +251,7 @@ def scanned_table(caption: Caption, lines: list) -> tuple[BBox, list] | None:
     the caption's title lines, an optional header line, then lines that are mostly digits,
     until prose or a wide gap. Returns (bbox of the rows, the lines) or None.
 
-    Lines are `parsers.lines.Line`s in reading order; the caption's own lines are skipped.
+    Lines are `unirag.parsers.lines.Line`s in reading order; the caption's own lines are skipped.
     """
     below = sorted((ln for ln in lines if ln.bbox[1] >= caption.bbox[3] - 1 and ln not in caption.lines
                     and ln.bbox[0] < caption.bbox[2] + 150 and ln.bbox[2] > caption.bbox[0] - 150),

@@ -1,4 +1,4 @@
 """Ingest and query wiring: `Pipeline` (the Python API) and the `unirag` CLI."""
-from pipelines.pipeline import Pipeline
+from unirag.pipelines.pipeline import Pipeline
 
 __all__ = ["Pipeline"]

@@ -14,7 +14,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 def _pipeline(args, must_exist: bool = False):
     """A pipeline on --db; the encoder is --encoder, else the one the store was built with."""
-    from pipelines.pipeline import DEFAULT_ENCODER, ENCODER_PRESETS, Pipeline
+    from unirag.pipelines.pipeline import DEFAULT_ENCODER, ENCODER_PRESETS, Pipeline
 
     store = _store(args, must_exist)
     config = dict(args.config_data)
@@ -47,7 +47,7 @@ def _reranker(value: str | None) -> dict:
         return {"reranker": None}
     if value.lstrip().startswith("{"):
         return {"reranker": json.loads(value)}
-    from rag.rerank import RERANKERS
+    from unirag.rag.rerank import RERANKERS
 
     if value not in RERANKERS:
         raise ValueError(f"--reranker: expected one of {sorted(RERANKERS) + ['none']} or a JSON config, got {value!r}")
@@ -63,7 +63,7 @@ def generator_config(value: str | None) -> dict | None:
     """
     if value is None:
         return None
-    from rag.generation import GENERATORS
+    from unirag.rag.generation import GENERATORS
 
     config = json.loads(value) if value.lstrip().startswith("{") else {"name": value}
     if not isinstance(config, dict) or config.get("name") not in GENERATORS:
@@ -75,7 +75,7 @@ def generator_config(value: str | None) -> dict | None:
 
 def stream_answer(pipeline, question: str, query=None, top_k: int = 10, out=None):
     """Print the answer as the generator streams it, then its citations; returns the Answer."""
-    from rag.types import Answer
+    from unirag.rag.types import Answer
 
     out = out or sys.stdout
     print(f"Q: {question}", file=out)
@@ -125,7 +125,7 @@ def print_report(report) -> None:
 def cmd_ingest(args) -> int:
     pipeline = _pipeline(args)
     if args.ray is not None:
-        from pipelines.distributed import RayIngestor
+        from unirag.pipelines.distributed import RayIngestor
 
         ingestor = RayIngestor(pipeline.store, pipeline.encoder, pipeline.config["parser"], address=args.ray or None)
         report = ingestor.run(args.paths, progress=not args.quiet)
@@ -141,7 +141,7 @@ def cmd_query(args) -> int:
         return 2
     pipeline = _pipeline(args, must_exist=True)
     if args.generator and not args.json:  # print the answer as it arrives
-        from rag.types import Query
+        from unirag.rag.types import Query
 
         image = Path(args.image).read_bytes() if args.image else None
         query = Query(text=args.text or "", image=image, modalities=tuple(args.modality or ()),
@@ -165,7 +165,7 @@ def cmd_query(args) -> int:
 
 
 def _store(args, must_exist: bool = True):
-    from rag.store import ChromaStore
+    from unirag.rag.store import ChromaStore
 
     if must_exist and not args.chroma_url and not (Path(args.db) / "chroma").is_dir():
         raise ValueError(f"{args.db}: no unirag store here; run `unirag ingest FILES --db {args.db}` first")
@@ -195,10 +195,10 @@ def cmd_rm(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from eval.run import run_eval
+    from unirag.eval.run import run_eval
 
     if args.beir or args.pages:
-        from eval.formats import run_format
+        from unirag.eval.formats import run_format
 
         res = run_format(_pipeline(args), args.out, beir=args.beir, pages=args.pages, progress=not args.quiet)
         print(json.dumps(res["retrieval"], indent=2))
@@ -217,7 +217,7 @@ def cmd_eval(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from eval.bench import main as bench_main
+    from unirag.eval.bench import main as bench_main
 
     argv = ["--docs", args.docs, "--workers", str(args.workers or 2)]
     argv += ["--encoder", args.encoder] if args.encoder else []
@@ -227,7 +227,7 @@ def cmd_bench(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from parsers.samples import SAMPLE_QUESTIONS, make_sample_docs
+    from unirag.parsers.samples import SAMPLE_QUESTIONS, make_sample_docs
 
     folder = Path(args.db).parent / "sample_docs"
     paths = make_sample_docs(folder)
@@ -244,7 +244,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_init(args) -> int:
-    from pipelines.config import DEFAULT_CONFIG
+    from unirag.pipelines.config import DEFAULT_CONFIG
 
     path = Path(args.path)
     if path.exists() and not args.force:
@@ -256,8 +256,8 @@ def cmd_init(args) -> int:
 
 
 def cmd_chat(args) -> int:
-    from pipelines.chat import TerminalChat, create_app, is_loopback, serve
-    from pipelines.chat.uploads import UploadPolicy
+    from unirag.pipelines.chat import TerminalChat, create_app, is_loopback, serve
+    from unirag.pipelines.chat.uploads import UploadPolicy
 
     pipeline = _pipeline(args)
     if args.cli:
@@ -370,7 +370,7 @@ def _resolve_config(args) -> None:
     """--config file values fill in what the command line left unset."""
     if not hasattr(args, "db"):
         return
-    from pipelines.config import load_config
+    from unirag.pipelines.config import load_config
 
     args.config_data = load_config(args.config) if args.config else {}
     args.db = args.db or args.config_data.get("db") or ".unirag"
@@ -378,7 +378,7 @@ def _resolve_config(args) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rag.generation import GenerationError
+    from unirag.rag.generation import GenerationError
 
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")

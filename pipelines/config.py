@@ -61,7 +61,7 @@ generator:
 
 
 def _allowed() -> set[str]:
-    from pipelines.pipeline import Pipeline
+    from unirag.pipelines.pipeline import Pipeline
 
     return set(inspect.signature(Pipeline.__init__).parameters) - {"self"}
 

@@ -13,11 +13,11 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from pipelines.ingest import Embedded, Ingestor, _parse, embed
-from rag.encoders import encoder_from_dict
-from rag.encoders.base import Encoder
-from rag.factory import require
-from rag.store.chroma import ChromaStore
+from unirag.pipelines.ingest import Embedded, Ingestor, _parse, embed
+from unirag.rag.encoders import encoder_from_dict
+from unirag.rag.encoders.base import Encoder
+from unirag.rag.factory import require
+from unirag.rag.store.chroma import ChromaStore
 
 _ENCODERS: dict[str, Encoder] = {}  # one loaded encoder per worker process, reused across tasks
 
@@ -42,6 +42,23 @@ def parse_and_embed(parser_config: dict, encoder_config: dict, data: bytes, sour
         return f"{source}: could not embed: {type(e).__name__}: {e}"
 
 
+def _package_copy() -> str:
+    """A temporary folder holding the `unirag` package as it is imported here (its subpackages
+    live in separate source folders in a checkout), for Ray to ship to the workers."""
+    import importlib
+    import shutil
+
+    import unirag
+
+    root = Path(tempfile.mkdtemp(prefix="unirag-ray-")) / "unirag"
+    shutil.copytree(Path(unirag.__file__).parent, root, ignore=shutil.ignore_patterns("__pycache__"))
+    for sub in ("rag", "parsers", "pipelines", "eval"):
+        module = importlib.import_module(f"unirag.{sub}")
+        shutil.copytree(Path(module.__file__).parent, root / sub, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    return str(root)
+
+
 class RayIngestor(Ingestor):
     """`Ingestor` whose parse+embed step runs as Ray tasks (local instance or a cluster).
 
@@ -49,7 +66,7 @@ class RayIngestor(Ingestor):
     the cluster this machine belongs to, "ray://HOST:10001" a remote one. Ray is started on the
     first `run`, not here.
 
-    >>> from rag.encoders import make_encoder
+    >>> from unirag.rag.encoders import make_encoder
     >>> ing = RayIngestor(ChromaStore(url="http://127.0.0.1:8000"), make_encoder("hash"), {"name": "pymupdf"})
     >>> ing.max_in_flight >= 2
     True
@@ -64,14 +81,10 @@ class RayIngestor(Ingestor):
     def _start(self):
         ray = require("ray", "distributed")
         if not ray.is_initialized():
-            import parsers
-            import pipelines
-            import rag
-
             # the driver's unirag code travels with the job, so workers run the same version;
             # its dependencies (pymupdf, torch, ...) must be installed on every node
             ray.init(address=self.address, include_dashboard=False, log_to_driver=False,
-                     runtime_env={"py_modules": [parsers, pipelines, rag]})
+                     runtime_env={"py_modules": [_package_copy()]})
         return ray
 
     def _results(self, todo: list[tuple[Path, str, str]]) -> Iterator[tuple[Path, Embedded | str]]:

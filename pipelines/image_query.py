@@ -14,7 +14,7 @@ def image_text(image: bytes, languages: str = "eng+chi_sim") -> str:
     """The text Tesseract reads in a PNG/JPEG (or any format Pillow decodes)."""
     from PIL import Image
 
-    from parsers.ocr import OcrUnavailable, PageOcr
+    from unirag.parsers.ocr import OcrUnavailable, PageOcr
 
     try:
         with Image.open(io.BytesIO(image)) as im:

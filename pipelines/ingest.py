@@ -16,11 +16,11 @@ from typing import Iterable, Iterator
 import numpy as np
 from tqdm import tqdm
 
-from rag.context import contextualize
-from rag.encoders.base import Encoder
-from rag.store.chroma import ChromaStore
-from rag.types import Document
-from parsers import SUPPORTED_SUFFIXES as SUPPORTED
+from unirag.rag.context import contextualize
+from unirag.rag.encoders.base import Encoder
+from unirag.rag.store.chroma import ChromaStore
+from unirag.rag.types import Document
+from unirag.parsers import SUPPORTED_SUFFIXES as SUPPORTED
 
 log = logging.getLogger("unirag.ingest")
 
@@ -88,7 +88,7 @@ def embed_document(encoder: Encoder, doc: Document) -> np.ndarray:
 
 def _parse(parser_config: dict, path: str, doc_id: str) -> Document | str:
     """Runs in a worker process: a Document, or the error message naming the file."""
-    from parsers import ParseError, parser_for
+    from unirag.parsers import ParseError, parser_for
 
     try:
         return parser_for(path, parser_config).parse(path, doc_id=doc_id)
@@ -118,7 +118,7 @@ class Ingestor:
     few documents whatever the batch size. A parser process that dies (a crash or the
     out-of-memory killer on a pathological file) fails that file only.
 
-    >>> from rag.encoders import make_encoder
+    >>> from unirag.rag.encoders import make_encoder
     >>> ing = Ingestor(ChromaStore(path="/tmp/unirag-doctest"), make_encoder("hash"), {"name": "pymupdf"})
     >>> ing.workers >= 1
     True

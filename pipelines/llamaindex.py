@@ -2,7 +2,7 @@
 
 Needs `llama-index-core` (pip install 'unirag[llamaindex]').
 
->>> from pipelines import Pipeline
+>>> from unirag.pipelines import Pipeline
 >>> p = Pipeline(db="/tmp/unirag-doctest-li", encoder={"name": "hash"})
 >>> report = p.add_documents(from_llamaindex([LIDocument(text="Pumps run at 40 Hz.",
 ...                                                       metadata={"file_name": "pumps.txt"})]))
@@ -15,9 +15,9 @@ import base64
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from rag.factory import require
-from rag.text import windows
-from rag.types import Chunk, Document, Hit, Query, content_hash
+from unirag.rag.factory import require
+from unirag.rag.text import windows
+from unirag.rag.types import Chunk, Document, Hit, Query, content_hash
 
 require("llama_index.core", "llamaindex")
 from llama_index.core import Document as LIDocument  # noqa: E402
@@ -25,7 +25,7 @@ from llama_index.core.retrievers import BaseRetriever  # noqa: E402
 from llama_index.core.schema import ImageNode, NodeWithScore, QueryBundle, TextNode  # noqa: E402
 
 if TYPE_CHECKING:
-    from pipelines.pipeline import Pipeline
+    from unirag.pipelines.pipeline import Pipeline
 
 IMAGE_MODALITIES = ("figure", "image")
 

@@ -11,13 +11,13 @@ import logging
 from pathlib import Path
 from typing import Iterable
 
-from pipelines.ingest import IngestReport, Ingestor, embed
-from rag.encoders import encoder_from_dict
-from rag.generation import make_generator
-from rag.rerank import reranker_from_dict
-from rag.retrieval import HybridRetriever
-from rag.store import ChromaStore
-from rag.types import Answer, Document, Hit, Query
+from unirag.pipelines.ingest import IngestReport, Ingestor, embed
+from unirag.rag.encoders import encoder_from_dict
+from unirag.rag.generation import make_generator
+from unirag.rag.rerank import reranker_from_dict
+from unirag.rag.retrieval import HybridRetriever
+from unirag.rag.store import ChromaStore
+from unirag.rag.types import Answer, Document, Hit, Query
 
 # The offline default: packaged MiniLM for text (every chunk through its text surrogate) plus a
 # weight-free visual channel that only speaks for image queries; one vector, one collection.
@@ -89,14 +89,14 @@ class Pipeline:
 
     @classmethod
     def from_dict(cls, config: dict) -> "Pipeline":
-        from pipelines.config import check
+        from unirag.pipelines.config import check
 
         return cls(**check(dict(config), "Pipeline.from_dict"))
 
     @classmethod
     def from_config(cls, path: str | Path) -> "Pipeline":
         """Build from a YAML/JSON config file (`unirag init` writes a commented one)."""
-        from pipelines.config import load_config
+        from unirag.pipelines.config import load_config
 
         return cls(**load_config(path))
 
@@ -110,7 +110,7 @@ class Pipeline:
         return self.ingestor.run(paths, progress=progress)
 
     def add_documents(self, docs: Iterable[Document]) -> IngestReport:
-        """Embed and store already-parsed documents (e.g. `pipelines.llamaindex.from_llamaindex`);
+        """Embed and store already-parsed documents (e.g. `unirag.pipelines.llamaindex.from_llamaindex`);
         a document whose content hash is already stored is skipped, a changed one replaced."""
         self.store.check_encoder(self.encoder.to_dict())
         report, stored = IngestReport(), self.store.docs()
@@ -134,7 +134,7 @@ class Pipeline:
             self.store.check_encoder(self.encoder.to_dict(), record=False)
             self._encoder_checked = True
         if query.image and not query.text.strip():
-            from pipelines.image_query import image_text
+            from unirag.pipelines.image_query import image_text
 
             query = Query(text=image_text(query.image), image=query.image, modalities=query.modalities,
                           doc_ids=query.doc_ids, pages=query.pages)  # OCR text may be empty

@@ -1,4 +1,4 @@
 """unirag core: data types, encoders, the Chroma store, retrieval and generation."""
-from rag.types import MODALITIES, Answer, Chunk, Citation, Document, Hit, Query
+from unirag.rag.types import MODALITIES, Answer, Chunk, Citation, Document, Hit, Query
 
 __all__ = ["MODALITIES", "Answer", "Chunk", "Citation", "Document", "Hit", "Query"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from rag.types import Document
+from unirag.rag.types import Document
 
 NEIGHBOUR_CHARS = 300
 
@@ -20,7 +20,7 @@ def _excerpt(text: str, head: bool) -> str:
 def contextualize(doc: Document) -> Document:
     """Return `doc` with every chunk's `context` filled (ids are unchanged).
 
-    >>> from rag.types import Chunk
+    >>> from unirag.rag.types import Chunk
     >>> a = Chunk(doc_id="d", modality="text", page=1, text="The derating model uses k = 0.012.", order=0)
     >>> f = Chunk(doc_id="d", modality="formula", page=1, text="C = C0 (1 - k T)  (1)", order=1, links=(a.id,))
     >>> doc = contextualize(Document("d", "d.pdf", "0", 1, (a, f), title="Battery study"))

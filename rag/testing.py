@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rag.types import Chunk, Query
+from unirag.rag.types import Chunk, Query
 
 
 def sample_chunks() -> list[Chunk]:
@@ -49,7 +49,7 @@ class EncoderContract:
         assert int(np.argmax(docs @ q)) == 1
 
     def test_config_round_trip(self):
-        from rag.encoders import encoder_from_dict
+        from unirag.rag.encoders import encoder_from_dict
 
         enc = self.encoder()
         assert encoder_from_dict(enc.to_dict()).to_dict() == enc.to_dict()
@@ -57,7 +57,7 @@ class EncoderContract:
 
 def sample_hits() -> list:
     """Fused hits over `sample_chunks()` (the long filler chunk first, as a weak retriever might)."""
-    from rag.types import Hit
+    from unirag.rag.types import Hit
 
     chunks = sample_chunks()
     return [Hit(chunks[3], 0.9, ("dense",)), Hit(chunks[0], 0.8, ("bm25",)), Hit(chunks[2], 0.5, ("dense",)),
@@ -81,7 +81,7 @@ class RerankerContract:
         assert self.reranker().rerank(Query(text="anything"), [], top_k=5) == []
 
     def test_config_round_trip(self):
-        from rag.rerank import reranker_from_dict
+        from unirag.rag.rerank import reranker_from_dict
 
         r = self.reranker()
         assert reranker_from_dict(r.to_dict()).to_dict() == r.to_dict()

@@ -48,7 +48,7 @@ class Chunk:
     the figure, table markdown, formula text). `image` holds a PNG crop for visual chunks.
     `bbox` is in PDF points on `page` (1-based). `order` is the reading-order position in
     the document; `section` is the heading path ("2 Method > 2.1 Data"). `context` is text
-    that helps find the chunk without being part of it (filled by `rag.context.contextualize`).
+    that helps find the chunk without being part of it (filled by `unirag.rag.context.contextualize`).
     """
 
     doc_id: str

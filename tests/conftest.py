@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.testing import free_port, wait_for_port
+from unirag.rag.testing import free_port, wait_for_port
 
 
 @pytest.fixture()

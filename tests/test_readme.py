@@ -16,8 +16,8 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from parsers.samples import make_sample_docs, make_sample_pdf, make_two_column_pdf
-from pipelines.cli import main, parser
+from unirag.parsers.samples import make_sample_docs, make_sample_pdf, make_two_column_pdf
+from unirag.pipelines.cli import main, parser
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 TEXT = README.read_text(encoding="utf-8")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 
-from pipelines.chat.app import create_app
-from pipelines.chat.jobs import IngestJobs
-from pipelines.chat.pages import PageRenderer, PageRenderError
-from pipelines.chat.terminal import TerminalChat
-from pipelines.chat.uploads import UploadError, UploadPolicy
-from rag.factory import require
+from unirag.pipelines.chat.app import create_app
+from unirag.pipelines.chat.jobs import IngestJobs
+from unirag.pipelines.chat.pages import PageRenderer, PageRenderError
+from unirag.pipelines.chat.terminal import TerminalChat
+from unirag.pipelines.chat.uploads import UploadError, UploadPolicy
+from unirag.rag.factory import require
 
 
 def is_loopback(host: str) -> bool:

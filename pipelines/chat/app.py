@@ -7,7 +7,7 @@ document's source file, cited region outlined), `GET /api/crops/{path}` (stored 
 from DB/crops), `POST /api/upload` (PDFs, checked, then ingested in the background) and
 `GET /api/jobs/{id}` (ingest progress).
 
->>> from pipelines.pipeline import Pipeline
+>>> from unirag.pipelines.pipeline import Pipeline
 >>> create_app(Pipeline(db="/tmp/unirag-doctest-chat", encoder={"name": "hash"})).title
 'unirag chat'
 """
@@ -22,11 +22,11 @@ from urllib.parse import quote, urlparse
 # No `from __future__ import annotations` here: FastAPI reads the route signatures, whose types
 # (the Ask model, UploadFile) are imported lazily, inside the functions that declare the routes.
 
-from pipelines.chat.jobs import IngestJobs
-from pipelines.chat.pages import PageRenderer, PageRenderError
-from pipelines.chat.uploads import UploadError, UploadPolicy
-from rag.factory import require
-from rag.types import Answer, Hit, Query
+from unirag.pipelines.chat.jobs import IngestJobs
+from unirag.pipelines.chat.pages import PageRenderer, PageRenderError
+from unirag.pipelines.chat.uploads import UploadError, UploadPolicy
+from unirag.rag.factory import require
+from unirag.rag.types import Answer, Hit, Query
 
 log = logging.getLogger("unirag.chat")
 STATIC = Path(__file__).resolve().parent / "static"

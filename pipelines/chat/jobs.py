@@ -3,7 +3,7 @@ by one, and each job reports its progress (files done out of total, per-file sta
 
 >>> class FakePipeline:
 ...     def ingest(self, paths, progress=False):
-...         from pipelines.ingest import IngestReport
+...         from unirag.pipelines.ingest import IngestReport
 ...         return IngestReport(added=[p.stem for p in paths], chunks=3, pages=1)
 >>> from pathlib import Path
 >>> jobs = IngestJobs(FakePipeline())

@@ -2,7 +2,7 @@
 outlined. The PDF is only read; the highlight is drawn on an in-memory copy.
 
 >>> import tempfile, pathlib
->>> from parsers.samples import make_sample_pdf
+>>> from unirag.parsers.samples import make_sample_pdf
 >>> pdf = make_sample_pdf(pathlib.Path(tempfile.mkdtemp()) / "s.pdf")
 >>> PageRenderer().render(pdf, 1, bbox=(60, 60, 300, 120))[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
 True

@@ -2,8 +2,8 @@
 EOF or `quit`, answers printed as they stream, then their citations.
 
 >>> import io
->>> from rag.generation import ExtractiveAnswerer
->>> from rag.types import Chunk, Hit
+>>> from unirag.rag.generation import ExtractiveAnswerer
+>>> from unirag.rag.types import Chunk, Hit
 >>> class Tiny:  # anything with retrieve() and a generator, like Pipeline
 ...     generator = ExtractiveAnswerer()
 ...     def retrieve(self, query, top_k=10):
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from rag.types import Query
+from unirag.rag.types import Query
 
 QUIT = ("quit", "exit", ":q")
 
@@ -51,7 +51,7 @@ class TerminalChat:
             print(file=out, flush=True)
 
     def _answer(self, question: str, out: TextIO) -> None:
-        from pipelines.cli import stream_answer
+        from unirag.pipelines.cli import stream_answer
 
         try:
             stream_answer(self.pipeline, question, Query(text=question), self.top_k, out)

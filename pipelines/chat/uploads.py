@@ -6,7 +6,7 @@ a page-count limit. Accepted files are written atomically into one folder, never
 >>> policy.check_name("../../x.pdf")
 Traceback (most recent call last):
 ...
-pipelines.chat.uploads.UploadError: ../../x.pdf: expected a plain file name, got a path
+unirag.pipelines.chat.uploads.UploadError: ../../x.pdf: expected a plain file name, got a path
 >>> policy.check_name("Annual report (2024).PDF")
 'Annual_report_2024.pdf'
 """

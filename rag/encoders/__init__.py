@@ -3,17 +3,17 @@
 `composite` (weighted parts in one vector), `hash` (deterministic fake for tests),
 `clip` (CLIP/SigLIP dual encoders) and `mllm` (GME/VLM2Vec-style multimodal LLM embedders)
 through transformers, for any model id or local folder."""
-from rag.encoders.base import Encoder
-from rag.factory import build
+from unirag.rag.encoders.base import Encoder
+from unirag.rag.factory import build
 
 ENCODERS = {
-    "text": "rag.encoders.sentence.SentenceTransformerEncoder",
-    "e5": "rag.encoders.e5.E5Encoder",
-    "hash": "rag.encoders.hashing.HashEncoder",
-    "pixels": "rag.encoders.pixels.PixelEncoder",
-    "composite": "rag.encoders.composite.CompositeEncoder",
-    "clip": "rag.encoders.clip.ClipEncoder",
-    "mllm": "rag.encoders.mllm.MllmEncoder",
+    "text": "unirag.rag.encoders.sentence.SentenceTransformerEncoder",
+    "e5": "unirag.rag.encoders.e5.E5Encoder",
+    "hash": "unirag.rag.encoders.hashing.HashEncoder",
+    "pixels": "unirag.rag.encoders.pixels.PixelEncoder",
+    "composite": "unirag.rag.encoders.composite.CompositeEncoder",
+    "clip": "unirag.rag.encoders.clip.ClipEncoder",
+    "mllm": "unirag.rag.encoders.mllm.MllmEncoder",
 }
 
 

@@ -7,7 +7,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from rag.types import Chunk, Query
+from unirag.rag.types import Chunk, Query
 
 
 def normalize(vectors: np.ndarray) -> np.ndarray:

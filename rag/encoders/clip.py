@@ -15,10 +15,10 @@ from typing import Sequence
 
 import numpy as np
 
-from rag.encoders.base import Encoder, chunk_text, normalize, one_thread
-from rag.encoders.hf import load_model
-from rag.factory import require
-from rag.types import Chunk, Query
+from unirag.rag.encoders.base import Encoder, chunk_text, normalize, one_thread
+from unirag.rag.encoders.hf import load_model
+from unirag.rag.factory import require
+from unirag.rag.types import Chunk, Query
 
 MULTILINGUAL_HINTS = ("multilingual", "chinese", "xlm", "m-clip", "-zh", "cn-clip", "mclip")
 

@@ -11,8 +11,8 @@ from typing import Sequence
 
 import numpy as np
 
-from rag.encoders.base import Encoder
-from rag.types import Chunk, Query
+from unirag.rag.encoders.base import Encoder
+from unirag.rag.types import Chunk, Query
 
 
 class CompositeEncoder(Encoder):
@@ -27,7 +27,7 @@ class CompositeEncoder(Encoder):
     name = "composite"
 
     def __init__(self, parts: list[dict]):
-        from rag.encoders import encoder_from_dict
+        from unirag.rag.encoders import encoder_from_dict
 
         if not parts:
             raise ValueError("CompositeEncoder: expected at least one part, got none")

@@ -7,9 +7,9 @@ from typing import Sequence
 
 import numpy as np
 
-from rag.encoders.base import Encoder, chunk_text, normalize
-from rag.factory import require
-from rag.types import Chunk, Query
+from unirag.rag.encoders.base import Encoder, chunk_text, normalize
+from unirag.rag.factory import require
+from unirag.rag.types import Chunk, Query
 
 
 class E5Encoder(Encoder):

@@ -7,9 +7,9 @@ from typing import Sequence
 
 import numpy as np
 
-from rag.encoders.base import Encoder, chunk_text, normalize
-from rag.text import tokenize
-from rag.types import Chunk, Query
+from unirag.rag.encoders.base import Encoder, chunk_text, normalize
+from unirag.rag.text import tokenize
+from unirag.rag.types import Chunk, Query
 
 
 class HashEncoder(Encoder):

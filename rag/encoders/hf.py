@@ -1,7 +1,7 @@
 """Loading a transformers model with its processor, shared by the `clip` and `mllm` backends."""
 from __future__ import annotations
 
-from rag.factory import require
+from unirag.rag.factory import require
 
 
 def load_model(model_id: str, device: str, extra: str):

@@ -16,9 +16,9 @@ from typing import Sequence
 
 import numpy as np
 
-from rag.encoders.base import Encoder, chunk_text, normalize, one_thread
-from rag.encoders.hf import load_model
-from rag.types import Chunk, Query
+from unirag.rag.encoders.base import Encoder, chunk_text, normalize, one_thread
+from unirag.rag.encoders.hf import load_model
+from unirag.rag.types import Chunk, Query
 
 POOLINGS = ("last", "mean")
 QWEN2_VL_IMAGE = "<|vision_start|><|image_pad|><|vision_end|>"

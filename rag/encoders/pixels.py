@@ -9,8 +9,8 @@ from typing import Sequence
 
 import numpy as np
 
-from rag.encoders.base import Encoder
-from rag.types import Chunk, Query
+from unirag.rag.encoders.base import Encoder
+from unirag.rag.types import Chunk, Query
 
 THUMB = 16
 HUE_BINS = 12

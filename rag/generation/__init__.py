@@ -1,14 +1,14 @@
 """Answer generators by short name. `extractive` needs no LLM (the offline default);
 `openai` talks to any OpenAI-compatible server."""
-from rag.factory import build
-from rag.generation.base import Generator
-from rag.generation.context import Context, Source, build_context, estimate_tokens
-from rag.generation.extractive import NOT_FOUND, ExtractiveAnswerer, citation
-from rag.generation.openai_chat import GenerationError, OpenAIGenerator
+from unirag.rag.factory import build
+from unirag.rag.generation.base import Generator
+from unirag.rag.generation.context import Context, Source, build_context, estimate_tokens
+from unirag.rag.generation.extractive import NOT_FOUND, ExtractiveAnswerer, citation
+from unirag.rag.generation.openai_chat import GenerationError, OpenAIGenerator
 
 GENERATORS = {
-    "extractive": "rag.generation.extractive.ExtractiveAnswerer",
-    "openai": "rag.generation.openai_chat.OpenAIGenerator",
+    "extractive": "unirag.rag.generation.extractive.ExtractiveAnswerer",
+    "openai": "unirag.rag.generation.openai_chat.OpenAIGenerator",
 }
 
 

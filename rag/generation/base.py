@@ -6,8 +6,8 @@ counts: a generator that checks the streamed reply afterwards and rejects it (sa
 reply not grounded in the sources) returns `found=False` with a different text, which
 callers that printed the pieces should show.
 
->>> from rag.generation.extractive import ExtractiveAnswerer
->>> from rag.types import Chunk, Hit
+>>> from unirag.rag.generation.extractive import ExtractiveAnswerer
+>>> from unirag.rag.types import Chunk, Hit
 >>> hit = Hit(Chunk(doc_id="d", modality="text", page=2, text="The pack stores 12 kWh."), 1.0)
 >>> parts = list(ExtractiveAnswerer().stream("What does the pack store?", [hit]))
 >>> "".join(p for p in parts if isinstance(p, str)) == parts[-1].text
@@ -18,7 +18,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Iterator, Sequence
 
-from rag.types import Answer, Hit
+from unirag.rag.types import Answer, Hit
 
 
 class Generator(ABC):

@@ -8,7 +8,7 @@ Sources are grouped by page, numbered in order, and cut to a token budget; what 
 is said in `Context.cut`. Instruction-like sentences are removed (`guard.drop_instructions`)
 and listed in `Context.removed`.
 
->>> from rag.types import Chunk, Hit
+>>> from unirag.rag.types import Chunk, Hit
 >>> page = Chunk(doc_id="d", modality="page", page=2, text="Results\\nTable 1: Capacity\\n| site | % |\\n| A | 97 |")
 >>> table = Chunk(doc_id="d", modality="table", page=2, text="| site | % |\\n| A | 97 |", caption="Table 1: Capacity")
 >>> ctx = build_context([Hit(table, 0.9), Hit(page, 0.8), Hit(table, 0.7)])
@@ -28,10 +28,10 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from rag.generation.extractive import citation
-from rag.generation.guard import drop_instructions
-from rag.text import tokenize
-from rag.types import Chunk, Citation, Hit
+from unirag.rag.generation.extractive import citation
+from unirag.rag.generation.guard import drop_instructions
+from unirag.rag.text import tokenize
+from unirag.rag.types import Chunk, Citation, Hit
 
 _CJK = re.compile(r"[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]")
 ELEMENTS = ("figure", "table", "formula", "image")

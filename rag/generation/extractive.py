@@ -7,10 +7,10 @@ import math
 import re
 from typing import Sequence
 
-from rag.generation.base import Generator
-from rag.generation.guard import is_instruction
-from rag.text import tokenize
-from rag.types import Answer, Citation, Hit
+from unirag.rag.generation.base import Generator
+from unirag.rag.generation.guard import is_instruction
+from unirag.rag.text import tokenize
+from unirag.rag.types import Answer, Citation, Hit
 
 _SENTENCE = re.compile(r"(?<=[.!?。！？;；])\s+|\n+")
 NOT_FOUND = "The documents do not appear to contain an answer to this question."
@@ -51,7 +51,7 @@ def _prefer_elements(hits: list[Hit]) -> list[Hit]:
 class ExtractiveAnswerer(Generator):
     """Answers with the best-matching span of the top hits, or says nothing was found.
 
-    >>> from rag.types import Chunk
+    >>> from unirag.rag.types import Chunk
     >>> hit = Hit(Chunk(doc_id="d", modality="text", page=3, text="The pack stores 12 kWh. It is blue."), 1.0)
     >>> ExtractiveAnswerer().generate("What does the pack store?", [hit]).text
     'The pack stores 12 kWh. [d p.3]'

@@ -8,7 +8,7 @@ the sources do not answer) or one not grounded in the sources gives `found=False
 >>> g = OpenAIGenerator(base_url="http://127.0.0.1:8080/v1", model="gemma", style="completion")
 >>> g.generate("Anything?", []).found  # no evidence: the server is never contacted
 False
->>> from rag.generation import make_generator
+>>> from unirag.rag.generation import make_generator
 >>> config = g.to_dict()
 >>> make_generator(config.pop("name"), **config).to_dict() == g.to_dict()
 True
@@ -21,13 +21,13 @@ import os
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from rag.generation.base import Generator
-from rag.generation.context import Context, build_context
-from rag.generation.extractive import NOT_FOUND
-from rag.generation.guard import grounded, says_not_found
-from rag.generation.prompt import STOP, CitationRewriter, chat_messages, completion_prompt
-from rag.text import cjk_share, tokenize
-from rag.types import Answer, Citation, Hit
+from unirag.rag.generation.base import Generator
+from unirag.rag.generation.context import Context, build_context
+from unirag.rag.generation.extractive import NOT_FOUND
+from unirag.rag.generation.guard import grounded, says_not_found
+from unirag.rag.generation.prompt import STOP, CitationRewriter, chat_messages, completion_prompt
+from unirag.rag.text import cjk_share, tokenize
+from unirag.rag.types import Answer, Citation, Hit
 
 IMAGES = ("auto", "always", "never")
 STYLES = ("chat", "completion")
@@ -154,7 +154,7 @@ class OpenAIGenerator(Generator):
 
     def _pieces(self, question: str, context: Context) -> Iterator[str]:
         """Text pieces streamed from the server; errors become GenerationError."""
-        import openai  # a core dependency, imported here so that `import rag` stays light
+        import openai  # a core dependency, imported here so that `import unirag.rag` stays light
 
         if self._client is None:
             self._client = openai.OpenAI(base_url=self.base_url, api_key=self._api_key,

@@ -5,8 +5,8 @@ data, not instructions, and ask for `[n]` citations and the reply NOT FOUND when
 sources do not answer. `CitationRewriter` turns `[n]` into `[doc p.N]` labels as text
 streams in (a marker split across pieces is held back until it closes).
 
->>> from rag.generation.context import build_context
->>> from rag.types import Chunk, Hit
+>>> from unirag.rag.generation.context import build_context
+>>> from unirag.rag.types import Chunk, Hit
 >>> ctx = build_context([Hit(Chunk(doc_id="d", modality="text", page=4, text="The pack stores 12 kWh."), 1.0)])
 >>> print(completion_prompt("How much does the pack store?", ctx).splitlines()[-1])
 Answer:
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from rag.generation.context import Context
+from unirag.rag.generation.context import Context
 
 INSTRUCTIONS = (
     "Answer the question using only the numbered sources between <sources> and </sources>. "

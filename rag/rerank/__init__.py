@@ -1,11 +1,11 @@
 """Rerankers by short name: `features` (cheap offline signals, text and visual chunks alike)
 and `crossencoder` (a Hugging Face cross-encoder over chunk text surrogates)."""
-from rag.factory import build
-from rag.rerank.base import Reranker
+from unirag.rag.factory import build
+from unirag.rag.rerank.base import Reranker
 
 RERANKERS: dict[str, str] = {
-    "features": "rag.rerank.features.FeatureReranker",
-    "crossencoder": "rag.rerank.crossencoder.CrossEncoderReranker",
+    "features": "unirag.rag.rerank.features.FeatureReranker",
+    "crossencoder": "unirag.rag.rerank.crossencoder.CrossEncoderReranker",
 }
 
 

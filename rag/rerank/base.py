@@ -8,7 +8,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Sequence
 
-from rag.types import Hit, Query
+from unirag.rag.types import Hit, Query
 
 
 class Reranker(ABC):

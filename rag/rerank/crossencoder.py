@@ -6,10 +6,10 @@ from __future__ import annotations
 import threading
 from typing import Sequence
 
-from rag.encoders.base import chunk_text
-from rag.factory import require
-from rag.rerank.base import Reranker
-from rag.types import Hit, Query
+from unirag.rag.encoders.base import chunk_text
+from unirag.rag.factory import require
+from unirag.rag.rerank.base import Reranker
+from unirag.rag.types import Hit, Query
 
 
 class CrossEncoderReranker(Reranker):

@@ -13,11 +13,11 @@ import math
 import re
 from typing import Sequence
 
-from rag.encoders.base import chunk_text
-from rag.rerank.base import Reranker
-from rag.retrieval.labels import chunk_labels, query_labels
-from rag.text import tokenize
-from rag.types import Hit, Query
+from unirag.rag.encoders.base import chunk_text
+from unirag.rag.rerank.base import Reranker
+from unirag.rag.retrieval.labels import chunk_labels, query_labels
+from unirag.rag.text import tokenize
+from unirag.rag.types import Hit, Query
 
 HINTS = {  # question wording -> the chunk kinds it asks for
     "figure": re.compile(r"\b(?:figures?|fig\.|charts?|plots?|graphs?|diagrams?|curves?|images?|pictures?|"
@@ -57,7 +57,7 @@ def elements_first(ranked: list[Hit], hints: set[str]) -> list[Hit]:
     on qa_dev: element hit@5 0.71 -> 0.83 (figure 0.83 -> 0.96, table 0.75 -> 0.80, formula
     0.25 -> 0.50), page metrics unchanged.
 
-    >>> from rag.types import Chunk
+    >>> from unirag.rag.types import Chunk
     >>> page = Hit(Chunk(doc_id="d", modality="page", page=2, text="all of page 2"), 1.0)
     >>> table = Hit(Chunk(doc_id="d", modality="table", page=2, text="Table 1"), 0.4)
     >>> [h.chunk.modality for h in elements_first([page, table], {"table"})]
@@ -92,7 +92,7 @@ def elements_first(ranked: list[Hit], hints: set[str]) -> list[Hit]:
 class FeatureReranker(Reranker):
     """Weighted sum of [0, 1] signals; a few milliseconds for 50 hits.
 
-    >>> from rag.types import Chunk
+    >>> from unirag.rag.types import Chunk
     >>> hits = [Hit(Chunk(doc_id="d", modality="text", page=1, text="Oslo weather in general"), 1.0),
     ...         Hit(Chunk(doc_id="d", modality="table", page=2, text="Table 2: rainfall in Oslo by month"), 0.9)]
     >>> [h.chunk.page for h in FeatureReranker().rerank(Query(text="Oslo rainfall table"), hits)]

@@ -1,4 +1,4 @@
-from rag.retrieval.hybrid import HybridRetriever, fuse
-from rag.retrieval.keyword import KeywordIndex
+from unirag.rag.retrieval.hybrid import HybridRetriever, fuse
+from unirag.rag.retrieval.keyword import KeywordIndex
 
 __all__ = ["HybridRetriever", "KeywordIndex", "fuse"]

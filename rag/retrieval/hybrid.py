@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from rag.encoders.base import Encoder
-from rag.retrieval.keyword import KeywordIndex
-from rag.store.chroma import ChromaStore, where_clause
-from rag.text import cjk_share
-from rag.types import Hit, Query
+from unirag.rag.encoders.base import Encoder
+from unirag.rag.retrieval.keyword import KeywordIndex
+from unirag.rag.store.chroma import ChromaStore, where_clause
+from unirag.rag.text import cjk_share
+from unirag.rag.types import Hit, Query
 
 
 FUSIONS = ("minmax", "rrf")
@@ -53,7 +53,7 @@ class HybridRetriever:
     (default: `weights`): there the dense channel carries the picture itself, while the
     keyword channels only see the words OCR read in it.
 
-    >>> from rag.encoders import make_encoder
+    >>> from unirag.rag.encoders import make_encoder
     >>> r = HybridRetriever(ChromaStore(path="/tmp/unirag-doctest"), make_encoder("hash"))
     >>> r.to_dict()["weights"], r.to_dict()["image_weights"]["dense"]
     ({'dense': 1.0, 'bm25': 1.0, 'label': 0.5}, 1.0)

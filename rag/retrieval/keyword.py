@@ -3,7 +3,7 @@
 The index is derived from the store and rebuilt when the store changes, so it can never
 hold chunks the store does not have.
 
-Chinese text is indexed as single characters plus bigrams (`rag.text.tokenize`). A single
+Chinese text is indexed as single characters plus bigrams (`unirag.rag.text.tokenize`). A single
 character is weak evidence (common characters occur in most chunks of a Chinese document, and
 the bigrams already carry the words), yet a question of n characters sends n of them against
 n-1 bigrams, so their summed scores used to decide the ranking. The query's single CJK
@@ -20,11 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.encoders.base import chunk_text
-from rag.store.chroma import ChromaStore
-from rag.retrieval.labels import chunk_labels, query_labels
-from rag.text import is_cjk_char, tokenize
-from rag.types import Hit, Query
+from unirag.rag.encoders.base import chunk_text
+from unirag.rag.store.chroma import ChromaStore
+from unirag.rag.retrieval.labels import chunk_labels, query_labels
+from unirag.rag.text import is_cjk_char, tokenize
+from unirag.rag.types import Hit, Query
 
 
 @dataclass(frozen=True)

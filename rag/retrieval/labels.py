@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from rag.types import Chunk
+from unirag.rag.types import Chunk
 
 Label = tuple[str, str]  # (kind, normalised number)
 

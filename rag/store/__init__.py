@@ -1,3 +1,3 @@
-from rag.store.chroma import ChromaStore, where_clause
+from unirag.rag.store.chroma import ChromaStore, where_clause
 
 __all__ = ["ChromaStore", "where_clause"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.types import Chunk, Document, Hit, Query, content_hash
+from unirag.rag.types import Chunk, Document, Hit, Query, content_hash
 
 BATCH = 1000
 PAGE = 5000  # chunks per read when listing the whole collection

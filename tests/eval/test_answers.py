@@ -1,6 +1,6 @@
 import pytest
 
-from eval.answers import answer_scores, contains, exact_match, normalize, token_f1
+from unirag.eval.answers import answer_scores, contains, exact_match, normalize, token_f1
 
 
 @pytest.mark.parametrize("pred, golds, em", [

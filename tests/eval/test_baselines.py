@@ -4,8 +4,8 @@ import shutil
 import pymupdf
 import pytest
 
-from eval.baselines import Bm25Pages, LlamaIndexText, make_baseline
-from parsers.samples import SAMPLE_QUESTIONS, make_sample_docs
+from unirag.eval.baselines import Bm25Pages, LlamaIndexText, make_baseline
+from unirag.parsers.samples import SAMPLE_QUESTIONS, make_sample_docs
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,8 @@
 """`unirag bench` on the generated text sample documents (no OCR, hash encoder, no LlamaIndex)."""
 import json
 
-from parsers.samples import make_sample_docs
-from pipelines.cli import main
+from unirag.parsers.samples import make_sample_docs
+from unirag.pipelines.cli import main
 
 
 def test_bench_runs_end_to_end(tmp_path, capsys):

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from eval.bench_parse import main, run_bench
-from parsers.samples import make_sample_docs
+from unirag.eval.bench_parse import main, run_bench
+from unirag.parsers.samples import make_sample_docs
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ import json
 
 import numpy as np
 
-from eval.bench_query import main, synthetic_docs
+from unirag.eval.bench_query import main, synthetic_docs
 
 
 def test_synthetic_docs_mix_modalities_and_unit_parts():

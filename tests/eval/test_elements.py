@@ -1,6 +1,6 @@
-from eval.elements import element_target, rank_elements
-from eval.qa import QARecord
-from rag.types import Chunk, Hit
+from unirag.eval.elements import element_target, rank_elements
+from unirag.eval.qa import QARecord
+from unirag.rag.types import Chunk, Hit
 
 
 def _rec(modality, crop=None):

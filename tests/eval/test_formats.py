@@ -5,8 +5,8 @@ import shutil
 import pymupdf
 import pytest
 
-from eval.formats import load_beir, load_pages, safe_id
-from pipelines.cli import main
+from unirag.eval.formats import load_beir, load_pages, safe_id
+from unirag.pipelines.cli import main
 
 
 def _beir(folder):

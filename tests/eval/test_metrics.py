@@ -2,10 +2,10 @@ import json
 
 import pytest
 
-from eval.metrics import (evaluate_run, group_by, hit_at, mrr_at, ndcg_at, percentiles, question_scores,
+from unirag.eval.metrics import (evaluate_run, group_by, hit_at, mrr_at, ndcg_at, percentiles, question_scores,
                           rank_pages, ranked, recall_at, summarize)
-from eval.qa import load_qa
-from rag.types import Chunk, Hit
+from unirag.eval.qa import load_qa
+from unirag.rag.types import Chunk, Hit
 
 
 def test_rank_pages_dedups_in_order():

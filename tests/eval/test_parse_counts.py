@@ -1,6 +1,6 @@
 """The parse-count report reads a manifest's stated counts and sets the parser's beside them."""
-from eval.parse_counts import count_corpus, table
-from parsers.samples import make_sample_pdf
+from unirag.eval.parse_counts import count_corpus, table
+from unirag.parsers.samples import make_sample_pdf
 
 
 def test_counts_of_a_generated_document_against_its_manifest(tmp_path):

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from parsers.samples import SAMPLE_QUESTIONS, make_sample_docs
-from pipelines.cli import main
+from unirag.parsers.samples import SAMPLE_QUESTIONS, make_sample_docs
+from unirag.pipelines.cli import main
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
-from parsers.captions import find_captions
-from parsers.lines import Line
+from unirag.parsers.captions import find_captions
+from unirag.parsers.lines import Line
 
 
 def _line(text, x0, y0, x1, block=0, size=8.0):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pymupdf
 
-from parsers import PdfParser
-from parsers.figures import clipped_backdrops
+from unirag.parsers import PdfParser
+from unirag.parsers.figures import clipped_backdrops
 
 
 def chart_on_backdrop(path, backdrop=(60, 60, 300, 340)):

@@ -1,5 +1,5 @@
-from parsers.formulas import FormulaFinder
-from parsers.lines import Line
+from unirag.parsers.formulas import FormulaFinder
+from unirag.parsers.lines import Line
 
 COLUMN = [(72.0, 540.0)]
 

@@ -11,14 +11,14 @@ import pytest
 hypothesis = pytest.importorskip("hypothesis", reason="hypothesis is not installed: pip install 'unirag[dev]'")
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
-from parsers.samples import make_sample_docs  # noqa: E402
+from unirag.parsers.samples import make_sample_docs  # noqa: E402
 
 SECONDS_PER_CASE = 60  # generous: the machine running the suite may be busy
 
 
 def parse_bytes(data: bytes) -> str:
     """Runs in a child process: "document", or "ParseError: ..."; anything else escapes."""
-    from parsers import ParseError, PdfParser
+    from unirag.parsers import ParseError, PdfParser
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "fuzz.pdf"

@@ -6,9 +6,9 @@ import pymupdf
 import pytest
 from PIL import Image
 
-from parsers import ParseError, parser_for
-from parsers.image_parser import ImageParser
-from parsers.samples import make_sample_pdf
+from unirag.parsers import ParseError, parser_for
+from unirag.parsers.image_parser import ImageParser
+from unirag.parsers.samples import make_sample_pdf
 
 needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract-ocr not installed")
 

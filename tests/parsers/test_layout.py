@@ -1,6 +1,6 @@
 """Heading detection: which short blocks start a section, and at what level."""
-from parsers.layout import HeadingDetector, body_size
-from parsers.lines import Line
+from unirag.parsers.layout import HeadingDetector, body_size
+from unirag.parsers.lines import Line
 
 
 def line(text, size=10.0, bold=False, italic=False, box=(50, 100, 300, 112)):

@@ -1,7 +1,7 @@
 """RepeatFilter: which margin and edge-row lines are running headers, footers and page numbers."""
 from __future__ import annotations
 
-from parsers.lines import Line, RepeatFilter
+from unirag.parsers.lines import Line, RepeatFilter
 
 H = 800.0
 

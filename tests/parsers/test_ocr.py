@@ -8,7 +8,7 @@ import subprocess
 import pymupdf
 import pytest
 
-from parsers.ocr import OcrUnavailable, PageOcr, parse_hocr
+from unirag.parsers.ocr import OcrUnavailable, PageOcr, parse_hocr
 
 HOCR = b"""<?xml version="1.0" encoding="UTF-8"?>
 <html xmlns="http://www.w3.org/1999/xhtml"><body>
@@ -86,7 +86,7 @@ def test_batched_images_read_as_one_by_one():
     langs = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True).stdout.split()
     if "chi_sim" not in langs:
         pytest.skip("tesseract-ocr-chi-sim is not installed")
-    from parsers.ocr import _render
+    from unirag.parsers.ocr import _render
 
     pages = [_scanned_page("The first page talks about storage blocks.", "helv")[0],
              _scanned_page("本次的小学期任务中，我们设计了一个卷积神经网络加速器。", "china-s")[0],

@@ -5,8 +5,8 @@ pytest.importorskip("unstructured")
 docx = pytest.importorskip("docx")
 pptx = pytest.importorskip("pptx")
 
-from parsers import ParseError, parser_for  # noqa: E402
-from parsers.office import OfficeParser  # noqa: E402
+from unirag.parsers import ParseError, parser_for  # noqa: E402
+from unirag.parsers.office import OfficeParser  # noqa: E402
 
 
 def make_docx(path):

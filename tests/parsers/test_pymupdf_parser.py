@@ -10,8 +10,8 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from parsers import ParseError, PdfParser, make_parser, parser_from_dict
-from parsers.samples import make_sample_pdf, make_scanned_pdf, make_two_column_pdf
+from unirag.parsers import ParseError, PdfParser, make_parser, parser_from_dict
+from unirag.parsers.samples import make_sample_pdf, make_scanned_pdf, make_two_column_pdf
 
 GOLDEN = Path(__file__).parent / "golden" / "sample_pdf.json"
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -178,7 +178,7 @@ def test_scanned_without_ocr_warns(sample, tmp_path):
 
 
 def test_missing_tesseract_is_a_warning(sample, tmp_path, monkeypatch):
-    from parsers.ocr import OcrUnavailable, PageOcr
+    from unirag.parsers.ocr import OcrUnavailable, PageOcr
 
     def fail(self, pages):
         raise OcrUnavailable("OCR failed (tesseract not found)")
@@ -191,7 +191,7 @@ def test_missing_tesseract_is_a_warning(sample, tmp_path, monkeypatch):
 
 
 def test_bad_page_is_skipped_with_warning(sample, monkeypatch):
-    from parsers.page_units import PageUnits
+    from unirag.parsers.page_units import PageUnits
 
     real = PageUnits.units
 

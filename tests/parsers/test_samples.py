@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pymupdf
 
-from parsers import PdfParser
-from parsers.samples import SAMPLE_QUESTIONS, make_sample_docs, make_sample_pdf
+from unirag.parsers import PdfParser
+from unirag.parsers.samples import SAMPLE_QUESTIONS, make_sample_docs, make_sample_pdf
 
 
 def test_sample_bytes_are_stable(tmp_path):

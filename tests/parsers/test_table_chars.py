@@ -2,8 +2,8 @@ import pymupdf
 import pytest
 from pymupdf import table as pymupdf_table
 
-from parsers import table_chars
-from parsers.samples import make_sample_docs
+from unirag.parsers import table_chars
+from unirag.parsers.samples import make_sample_docs
 
 
 def _chars(fill, page, clip):

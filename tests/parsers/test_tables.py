@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pymupdf
 
-from parsers.tables import _chart, compact, grid_region, horizontal_rules, rule_paths, ruled_region
+from unirag.parsers.tables import _chart, compact, grid_region, horizontal_rules, rule_paths, ruled_region
 
 PAGE = (0.0, 0.0, 595.0, 842.0)
 

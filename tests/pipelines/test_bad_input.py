@@ -11,9 +11,9 @@ import pymupdf
 import pytest
 from PIL import Image
 
-from parsers.samples import make_sample_docs
-from pipelines.cli import main
-from pipelines.pipeline import MAX_QUERY_CHARS, Pipeline
+from unirag.parsers.samples import make_sample_docs
+from unirag.pipelines.cli import main
+from unirag.pipelines.pipeline import MAX_QUERY_CHARS, Pipeline
 
 
 def write_pdf(path: Path, objects: list[bytes]) -> Path:
@@ -192,7 +192,7 @@ def test_broken_query_images_get_a_clear_error_naming_the_file(store, tmp_path, 
 
 CRASHY = '''
 import os
-from parsers import PdfParser
+from unirag.parsers import PdfParser
 
 class CrashyParser(PdfParser):
     """Dies like a segfault on files named crash*.pdf."""
@@ -204,9 +204,9 @@ class CrashyParser(PdfParser):
 
 
 def test_a_parser_process_that_dies_fails_only_its_file(tmp_path, monkeypatch):
-    from pipelines.ingest import Ingestor
-    from rag.encoders import make_encoder
-    from rag.store import ChromaStore
+    from unirag.pipelines.ingest import Ingestor
+    from unirag.rag.encoders import make_encoder
+    from unirag.rag.store import ChromaStore
 
     (tmp_path / "crashy_parser.py").write_text(CRASHY)
     monkeypatch.syspath_prepend(str(tmp_path))  # spawned parser processes get this sys.path too

@@ -13,10 +13,10 @@ pytest.importorskip("fastapi")
 pytest.importorskip("python_multipart")
 from fastapi.testclient import TestClient  # noqa: E402
 
-from parsers.samples import SAMPLE_QUESTIONS, make_sample_pdf  # noqa: E402
-from pipelines.chat import UploadPolicy, create_app  # noqa: E402
-from pipelines.pipeline import Pipeline  # noqa: E402
-from rag.generation import ExtractiveAnswerer, Generator  # noqa: E402
+from unirag.parsers.samples import SAMPLE_QUESTIONS, make_sample_pdf  # noqa: E402
+from unirag.pipelines.chat import UploadPolicy, create_app  # noqa: E402
+from unirag.pipelines.pipeline import Pipeline  # noqa: E402
+from unirag.rag.generation import ExtractiveAnswerer, Generator  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -180,7 +180,7 @@ def test_an_empty_store_answers_that_nothing_was_found(tmp_path):
 
 
 def test_missing_server_extra_names_the_pip_command(tmp_path, monkeypatch, capsys):
-    from pipelines.cli import main
+    from unirag.pipelines.cli import main
 
     monkeypatch.setitem(sys.modules, "fastapi", None)  # as if not installed
     with pytest.raises(ImportError, match=r"pip install 'unirag\[server\]'"):

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.testing import free_port
+from unirag.rag.testing import free_port
 
-from parsers.samples import SAMPLE_QUESTIONS, make_sample_pdf
+from unirag.parsers.samples import SAMPLE_QUESTIONS, make_sample_pdf
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ def server(tmp_path):
     port = free_port()
     log = open(tmp_path / "server.log", "wb")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "chat", "--db", str(tmp_path / "db"),
+    proc = subprocess.Popen([sys.executable, "-m", "unirag.pipelines.cli", "chat", "--db", str(tmp_path / "db"),
                              "--encoder", "hash", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

@@ -2,10 +2,10 @@
 import pymupdf
 import pytest
 
-from parsers.samples import make_sample_pdf
-from pipelines.chat import IngestJobs, PageRenderer, PageRenderError, UploadError, UploadPolicy
-from pipelines.cli import generator_config
-from pipelines.ingest import IngestReport
+from unirag.parsers.samples import make_sample_pdf
+from unirag.pipelines.chat import IngestJobs, PageRenderer, PageRenderError, UploadError, UploadPolicy
+from unirag.pipelines.cli import generator_config
+from unirag.pipelines.ingest import IngestReport
 
 
 @pytest.mark.parametrize("name,safe", [

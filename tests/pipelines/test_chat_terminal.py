@@ -2,10 +2,10 @@
 import io
 import sys
 
-from parsers.samples import SAMPLE_QUESTIONS, make_sample_pdf
-from pipelines.chat import TerminalChat
-from pipelines.cli import main
-from pipelines.pipeline import Pipeline
+from unirag.parsers.samples import SAMPLE_QUESTIONS, make_sample_pdf
+from unirag.pipelines.chat import TerminalChat
+from unirag.pipelines.cli import main
+from unirag.pipelines.pipeline import Pipeline
 
 
 def test_cli_chat_reads_stdin_until_quit(tmp_path, monkeypatch, capsys):

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from parsers.samples import make_sample_docs
-from pipelines.cli import main
+from unirag.parsers.samples import make_sample_docs
+from unirag.pipelines.cli import main
 
 
 @pytest.fixture()
@@ -74,7 +74,7 @@ def test_ls_and_rm(folder, tmp_path, capsys):
 
 def test_interrupted_ingest_is_repaired_without_duplicates(folder, tmp_path, capsys):
     """A document whose chunks were only partly written (a crash mid-add) is re-ingested whole."""
-    from pipelines.pipeline import Pipeline
+    from unirag.pipelines.pipeline import Pipeline
 
     docs, good = folder
     pipe = Pipeline(db=tmp_path / "db", encoder={"name": "hash"})

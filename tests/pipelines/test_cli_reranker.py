@@ -1,7 +1,7 @@
 import pytest
 
-from pipelines import cli
-from parsers.samples import make_sample_docs
+from unirag.pipelines import cli
+from unirag.parsers.samples import make_sample_docs
 
 
 def test_reranker_flag_values():

@@ -2,8 +2,8 @@
 answers with citations, and none fails."""
 import threading
 
-from parsers.samples import SAMPLE_QUESTIONS, make_sample_docs, make_sample_pdf, make_two_column_pdf
-from pipelines.pipeline import Pipeline
+from unirag.parsers.samples import SAMPLE_QUESTIONS, make_sample_docs, make_sample_pdf, make_two_column_pdf
+from unirag.pipelines.pipeline import Pipeline
 
 
 def test_threaded_queries_during_an_ingest_get_answers(tmp_path):

@@ -2,9 +2,9 @@
 import pytest
 import yaml
 
-from pipelines.cli import main
-from pipelines.config import DEFAULT_CONFIG, dump_config, load_config
-from pipelines.pipeline import DEFAULTS, Pipeline
+from unirag.pipelines.cli import main
+from unirag.pipelines.config import DEFAULT_CONFIG, dump_config, load_config
+from unirag.pipelines.pipeline import DEFAULTS, Pipeline
 
 
 def test_default_config_is_the_pipeline_default(tmp_path):

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from chromadb.api.shared_system_client import SharedSystemClient
 
-from parsers.samples import SAMPLE_QUESTIONS, make_sample_pdf, make_sample_docs, make_two_column_pdf
-from rag.retrieval.keyword import KeywordIndex
-from rag.store import ChromaStore
-from rag.types import Query
+from unirag.parsers.samples import SAMPLE_QUESTIONS, make_sample_pdf, make_sample_docs, make_two_column_pdf
+from unirag.rag.retrieval.keyword import KeywordIndex
+from unirag.rag.store import ChromaStore
+from unirag.rag.types import Query
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 7
@@ -37,7 +37,7 @@ def docs(tmp_path_factory):
 
 
 def ingest_cmd(docs: Path, db: Path, workers: int | None = None) -> list[str]:
-    return [sys.executable, "-m", "pipelines.cli", "ingest", str(docs), "--db", str(db), "--encoder", "hash", "-q",
+    return [sys.executable, "-m", "unirag.pipelines.cli", "ingest", str(docs), "--db", str(db), "--encoder", "hash", "-q",
             *(["--workers", str(workers)] if workers else [])]
 
 

@@ -4,10 +4,10 @@
 import numpy as np
 import pytest
 
-from parsers.samples import make_sample_docs, make_two_column_pdf
-from pipelines.cli import main
-from pipelines.pipeline import Pipeline
-from rag.store import ChromaStore
+from unirag.parsers.samples import make_sample_docs, make_two_column_pdf
+from unirag.pipelines.cli import main
+from unirag.pipelines.pipeline import Pipeline
+from unirag.rag.store import ChromaStore
 
 pytestmark = pytest.mark.integration
 ray = pytest.importorskip("ray", reason="ray is not installed: pip install 'unirag[distributed]'")

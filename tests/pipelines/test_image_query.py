@@ -4,8 +4,8 @@ import shutil
 import pymupdf
 import pytest
 
-from parsers.samples import make_sample_pdf
-from pipelines.pipeline import Pipeline
+from unirag.parsers.samples import make_sample_pdf
+from unirag.pipelines.pipeline import Pipeline
 
 ENCODER = {"name": "composite", "parts": [
     {"encoder": {"name": "hash", "dim": 256}, "text_query": 1.0, "image_query": 0.5},

@@ -9,9 +9,9 @@ from llama_index.core.llms import MockLLM  # noqa: E402
 from llama_index.core.query_engine import RetrieverQueryEngine  # noqa: E402
 from llama_index.core.schema import ImageNode, QueryBundle, TextNode  # noqa: E402
 
-from parsers.samples import make_sample_pdf  # noqa: E402
-from pipelines.llamaindex import UniragRetriever, from_llamaindex  # noqa: E402
-from pipelines.pipeline import Pipeline  # noqa: E402
+from unirag.parsers.samples import make_sample_pdf  # noqa: E402
+from unirag.pipelines.llamaindex import UniragRetriever, from_llamaindex  # noqa: E402
+from unirag.pipelines.pipeline import Pipeline  # noqa: E402
 
 
 @pytest.fixture(scope="module")

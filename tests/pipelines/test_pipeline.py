@@ -3,8 +3,8 @@ import shutil
 
 import pytest
 
-from parsers.samples import SAMPLE_QUESTIONS, make_sample_docs
-from pipelines.pipeline import Pipeline
+from unirag.parsers.samples import SAMPLE_QUESTIONS, make_sample_docs
+from unirag.pipelines.pipeline import Pipeline
 
 
 @pytest.fixture(scope="module")
@@ -71,9 +71,9 @@ def test_config_round_trip(tmp_path):
 def test_page_vectors_are_the_mean_of_their_page(tmp_path):
     import numpy as np
 
-    from pipelines.ingest import embed_document
-    from rag.encoders import make_encoder
-    from rag.types import Chunk, Document
+    from unirag.pipelines.ingest import embed_document
+    from unirag.rag.encoders import make_encoder
+    from unirag.rag.types import Chunk, Document
 
     chunks = [Chunk(doc_id="d", modality="text", page=1, text="solar panels"),
               Chunk(doc_id="d", modality="table", page=1, text="| kWh | 12 |"),
@@ -96,9 +96,9 @@ def test_reranker_config_round_trip_and_cut(tmp_path):
 
 
 def test_reranker_sees_deep_candidates_and_cuts_to_top_k(ingested):
-    from pipelines.pipeline import RERANK_DEPTH
-    from rag.rerank.base import Reranker
-    from rag.types import Query
+    from unirag.pipelines.pipeline import RERANK_DEPTH
+    from unirag.rag.rerank.base import Reranker
+    from unirag.rag.types import Query
 
     pipe = ingested[0]
     seen = []

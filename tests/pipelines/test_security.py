@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
-from parsers.samples import make_sample_pdf
-from pipelines.cli import main
-from rag.store import ChromaStore
-from rag.store.chroma import safe_name
-from rag.types import Chunk, Document
+from unirag.parsers.samples import make_sample_pdf
+from unirag.pipelines.cli import main
+from unirag.rag.store import ChromaStore
+from unirag.rag.store.chroma import safe_name
+from unirag.rag.types import Chunk, Document
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("rag", "parsers", "pipelines", "eval")

@@ -1,5 +1,5 @@
-from rag.context import contextualize
-from rag.types import Chunk, Document
+from unirag.rag.context import contextualize
+from unirag.rag.types import Chunk, Document
 
 
 def test_visual_chunks_get_neighbour_text_and_all_get_the_title():

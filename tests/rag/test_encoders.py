@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from rag.encoders import make_encoder
-from rag.testing import EncoderContract, sample_chunks
-from rag.types import Query
+from unirag.rag.encoders import make_encoder
+from unirag.rag.testing import EncoderContract, sample_chunks
+from unirag.rag.types import Query
 
 
 class TestHashEncoder(EncoderContract):
@@ -47,7 +47,7 @@ def test_unknown_encoder_lists_valid_names():
 
 
 def test_dotted_path_fallback():
-    enc = make_encoder("rag.encoders.hashing.HashEncoder", dim=8)
+    enc = make_encoder("unirag.rag.encoders.hashing.HashEncoder", dim=8)
     assert enc.dim == 8
 
 
@@ -76,7 +76,7 @@ def _png(colour, size=(120, 80), bar=None):
 
 
 def test_pixels_match_a_recropped_image_and_ignore_text():
-    from rag.types import Chunk
+    from unirag.rag.types import Chunk
 
     enc = make_encoder("pixels")
     red = Chunk(doc_id="d", modality="figure", page=1, text="", image=_png("red"))
@@ -93,7 +93,7 @@ def test_pixels_match_a_recropped_image_and_ignore_text():
 
 def test_composite_scores_are_weighted_sums_of_parts():
     import numpy as np
-    from rag.types import Chunk
+    from unirag.rag.types import Chunk
 
     enc = make_encoder("composite", parts=[{"encoder": {"name": "hash", "dim": 32}, "image_query": 0.5},
                                            {"encoder": {"name": "pixels"}, "text_query": 0.0, "image_query": 1.0}])

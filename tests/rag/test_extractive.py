@@ -1,5 +1,5 @@
-from rag.generation import NOT_FOUND, make_generator
-from rag.types import Chunk, Hit
+from unirag.rag.generation import NOT_FOUND, make_generator
+from unirag.rag.types import Chunk, Hit
 
 
 def hit(text, modality="text", page=1, doc="d"):

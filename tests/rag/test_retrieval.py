@@ -1,7 +1,7 @@
-from rag.encoders import make_encoder
-from rag.retrieval import HybridRetriever, fuse
-from rag.store import ChromaStore
-from rag.types import Chunk, Document, Hit, Query
+from unirag.rag.encoders import make_encoder
+from unirag.rag.retrieval import HybridRetriever, fuse
+from unirag.rag.store import ChromaStore
+from unirag.rag.types import Chunk, Document, Hit, Query
 
 TEXTS = {
     ("text", 1): "Solar panels were installed on the roof in spring.",
@@ -51,7 +51,7 @@ def test_fuse_rewards_agreement():
 
 
 def test_named_labels_find_their_chunk(tmp_path):
-    from rag.retrieval.labels import chunk_labels, query_labels
+    from unirag.rag.retrieval.labels import chunk_labels, query_labels
 
     enc = make_encoder("hash", dim=64)
     chunks = [Chunk(doc_id="d", modality="table", page=5, text="TABLE III. Latency\n| a | b |\n| 1 | 2 |"),
@@ -79,7 +79,7 @@ def test_english_only_encoder_sits_out_chinese_questions(tmp_path):
 
 
 def test_single_cjk_characters_count_less_than_words(tmp_path):
-    from rag.retrieval.keyword import KeywordIndex
+    from unirag.rag.retrieval.keyword import KeywordIndex
 
     enc = make_encoder("hash", dim=64)
     texts = ["储能系统的容量", "率先能够效仿储备", "天气晴朗", "今天下雨", "会议推迟", "风力发电"]

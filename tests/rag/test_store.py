@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from rag.store import ChromaStore, where_clause
-from rag.types import Chunk, Document, Query
+from unirag.rag.store import ChromaStore, where_clause
+from unirag.rag.types import Chunk, Document, Query
 
 
 def doc(doc_id="d", sha="s1", texts=("alpha", "beta"), image=None):

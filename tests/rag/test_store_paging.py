@@ -1,8 +1,8 @@
 """Listing a large collection reads it in pages (one `get` of ~100k chunks overflows SQLite)."""
 import numpy as np
 
-from rag.store import chroma
-from rag.types import Chunk, Document
+from unirag.rag.store import chroma
+from unirag.rag.types import Chunk, Document
 
 
 def test_all_chunks_and_docs_read_every_page(tmp_path, monkeypatch):

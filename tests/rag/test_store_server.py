@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from rag.store import ChromaStore
-from rag.types import Chunk, Document
+from unirag.rag.store import ChromaStore
+from unirag.rag.types import Chunk, Document
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,4 @@
-from rag.text import tokenize, windows
+from unirag.rag.text import tokenize, windows
 
 
 def test_tokenize_latin_numbers_and_cjk_bigrams():

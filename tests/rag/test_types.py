@@ -1,6 +1,6 @@
 import pytest
 
-from rag.types import Chunk, Document, Query
+from unirag.rag.types import Chunk, Document, Query
 
 
 def test_chunk_id_is_a_stable_content_hash():

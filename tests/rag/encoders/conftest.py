@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from rag.testing import sample_chunks
+from unirag.rag.testing import sample_chunks
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 

@@ -3,9 +3,9 @@ import io
 import numpy as np
 import pytest
 
-from rag.encoders import encoder_from_dict, make_encoder
-from rag.testing import EncoderContract
-from rag.types import Chunk, Query
+from unirag.rag.encoders import encoder_from_dict, make_encoder
+from unirag.rag.testing import EncoderContract
+from unirag.rag.types import Chunk, Query
 
 
 def _png(colour, size=(64, 48)):

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pymupdf
 import pytest
 
-from rag.testing import free_port, wait_for_port
+from unirag.rag.testing import free_port, wait_for_port
 
 class FakeLLM(BaseHTTPRequestHandler):
     """Streams `server.reply` in 3-character pieces; records request bodies in `server.requests`."""
@@ -128,7 +128,7 @@ class Injected(NamedTuple):
 @pytest.fixture(scope="module")
 def injected(tmp_path_factory) -> Injected:
     """A pipeline (hash encoder: fast, no weights) with the injected note ingested."""
-    from pipelines.pipeline import Pipeline
+    from unirag.pipelines.pipeline import Pipeline
 
     folder = tmp_path_factory.mktemp("injection")
     pipeline = Pipeline(db=folder / "db", encoder={"name": "hash"})

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from pipelines.cli import main, parser
+from unirag.pipelines.cli import main, parser
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,9 @@
 """Context assembly: merging, grouping by page, linked text, budget, injection guard."""
 import pytest
 
-from rag.generation.context import build_context, estimate_tokens
-from rag.generation.guard import drop_instructions, says_not_found
-from rag.types import Chunk, Hit
+from unirag.rag.generation.context import build_context, estimate_tokens
+from unirag.rag.generation.guard import drop_instructions, says_not_found
+from unirag.rag.types import Chunk, Hit
 
 
 def chunk(modality, page, text, **kw):

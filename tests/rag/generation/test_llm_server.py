@@ -4,9 +4,9 @@ import socket
 
 import pytest
 
-from parsers.samples import SAMPLE_QUESTIONS, make_sample_docs
-from rag.generation import GenerationError, make_generator
-from rag.types import Answer
+from unirag.parsers.samples import SAMPLE_QUESTIONS, make_sample_docs
+from unirag.rag.generation import GenerationError, make_generator
+from unirag.rag.types import Answer
 
 pytestmark = [pytest.mark.llm, pytest.mark.integration]
 
@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.llm, pytest.mark.integration]
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
     """The generated solar study (text, table, figures, formula), ingested with the hash encoder."""
-    from pipelines.pipeline import Pipeline
+    from unirag.pipelines.pipeline import Pipeline
 
     folder = tmp_path_factory.mktemp("study")
     pdf = [p for p in make_sample_docs(folder / "docs") if p.name == "solar_field_study.pdf"]

@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from rag.generation import NOT_FOUND, GenerationError, make_generator
-from rag.types import Chunk, Hit
+from unirag.rag.generation import NOT_FOUND, GenerationError, make_generator
+from unirag.rag.types import Chunk, Hit
 
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
 

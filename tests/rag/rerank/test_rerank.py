@@ -2,10 +2,10 @@ import time
 
 import pytest
 
-from rag.rerank import make_reranker
-from rag.rerank.features import modality_hints
-from rag.testing import RerankerContract, sample_chunks, sample_hits
-from rag.types import Chunk, Hit, Query
+from unirag.rag.rerank import make_reranker
+from unirag.rag.rerank.features import modality_hints
+from unirag.rag.testing import RerankerContract, sample_chunks, sample_hits
+from unirag.rag.types import Chunk, Hit, Query
 
 
 class TestFeatureReranker(RerankerContract):
@@ -79,7 +79,7 @@ class TestCrossEncoderReranker(RerankerContract):
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-        from rag.encoders.base import chunk_text
+        from unirag.rag.encoders.base import chunk_text
 
         hits, q = sample_hits(), "how much rainfall does Oslo get"
         out = self.reranker().rerank(Query(text=q), hits, top_k=4)
