@@ -8,7 +8,7 @@ from __future__ import annotations
 from unirag.parsers.base import ParseError, Parser
 from unirag.parsers.pymupdf_parser import PdfParser
 
-from unirag.rag.factory import build
+from unirag.rag.factory import build, from_config
 
 PARSERS = {
     "pymupdf": "unirag.parsers.pymupdf_parser.PdfParser",
@@ -28,10 +28,10 @@ __all__ = ["PARSERS", "ParseError", "Parser", "PdfParser", "SUPPORTED_SUFFIXES",
 
 def make_parser(name: str = "pymupdf", **cfg) -> Parser:
     """Build a parser by short name; an unknown name gets a ValueError listing valid ones."""
-    return build("parser", name, PARSERS, **cfg)
+    return build("parser", name, PARSERS, cfg)
 
 
-def parser_for(path, config: dict) -> Parser:
+def parser_for(path, config: dict, allow_imports: bool = False) -> Parser:
     """The parser for `path`'s type: the configured one for PDFs, images and office files by kind.
 
     >>> type(parser_for("scan.JPG", {"name": "pymupdf"})).__name__
@@ -44,13 +44,12 @@ def parser_for(path, config: dict) -> Parser:
         raise ParseError(path, f"unsupported file type {Path(path).suffix or '(none)'!r}; "
                                f"expected one of {SUPPORTED_SUFFIXES}")
     if kind == "pdf":
-        return parser_from_dict(config)
+        return parser_from_dict(config, allow_imports)
     if kind == "image":
         return make_parser("image", ocr_languages=config.get("ocr_languages", "eng+chi_sim"))
     return make_parser(kind)
 
 
-def parser_from_dict(config: dict) -> Parser:
-    """Rebuild a parser from its `to_dict()`."""
-    config = dict(config)
-    return make_parser(config.pop("name", "pymupdf"), **config)
+def parser_from_dict(config: dict, allow_imports: bool = False) -> Parser:
+    """Rebuild a parser from its `to_dict()`; dotted class paths only with `allow_imports`."""
+    return from_config("parser", config, PARSERS, allow_imports, default="pymupdf")

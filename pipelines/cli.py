@@ -18,7 +18,7 @@ def _pipeline(args, must_exist: bool = False):
 
     store = _store(args, must_exist)
     config = dict(args.config_data)
-    if args.encoder is None:
+    if args.encoder is None:  # what the store recorded is data: registered encoders only
         encoder = config.get("encoder") or store.recorded_encoder() or DEFAULT_ENCODER
     elif args.encoder in ENCODER_PRESETS:
         encoder = ENCODER_PRESETS[args.encoder]
@@ -28,6 +28,8 @@ def _pipeline(args, must_exist: bool = False):
         raise ValueError(f"--encoder: expected one of {sorted(ENCODER_PRESETS)} or a JSON config, "
                          f"got {args.encoder!r}")
     config.update(db=args.db, chroma_url=args.chroma_url, encoder=encoder)
+    if args.allow_imports:
+        config["allow_imports"] = True
     if getattr(args, "workers", None) is not None:
         config["workers"] = args.workers
     generator = generator_config(getattr(args, "generator", None))
@@ -56,7 +58,8 @@ def _reranker(value: str | None) -> dict:
 
 def generator_config(value: str | None) -> dict | None:
     """--generator: a registered name (extractive, openai) or a JSON config with a "name" key
-    (None: the pipeline's default).
+    (None: the pipeline's default); a dotted class path is left to the pipeline, which imports it
+    only with --allow-imports.
 
     >>> generator_config("extractive"), generator_config('{"name": "extractive", "max_hits": 3}')
     ({'name': 'extractive'}, {'name': 'extractive', 'max_hits': 3})
@@ -66,7 +69,8 @@ def generator_config(value: str | None) -> dict | None:
     from unirag.rag.generation import GENERATORS
 
     config = json.loads(value) if value.lstrip().startswith("{") else {"name": value}
-    if not isinstance(config, dict) or config.get("name") not in GENERATORS:
+    name = config.get("name") if isinstance(config, dict) else None
+    if not (name in GENERATORS or (isinstance(name, str) and "." in name)):
         unknown = f"Unknown generator {config['name']!r}; " if isinstance(config, dict) and "name" in config else ""
         raise ValueError(f"{unknown}--generator: expected one of {sorted(GENERATORS)} or a JSON config with a "
                          f"'name' among them, got {value!r}")
@@ -291,6 +295,9 @@ def parser() -> argparse.ArgumentParser:
                         help="default (MiniLM text + visual channel), text, e5, hash, or a JSON config; "
                              "default: what the store was built with")
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    common.add_argument("--allow-imports", action="store_true",
+                        help="let --config / --encoder / --generator / --reranker name your own classes by dotted "
+                             "import path (never taken from a store)")
     sub = ap.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", parents=[common], help="parse, embed and store PDFs (files or folders)")

@@ -13,7 +13,7 @@ from typing import Iterable
 
 from unirag.pipelines.ingest import IngestReport, Ingestor, embed
 from unirag.rag.encoders import encoder_from_dict
-from unirag.rag.generation import make_generator
+from unirag.rag.generation import generator_from_dict
 from unirag.rag.rerank import reranker_from_dict
 from unirag.rag.retrieval import HybridRetriever
 from unirag.rag.store import ChromaStore
@@ -70,20 +70,22 @@ def _bounded(text: str) -> str:
 class Pipeline:
     def __init__(self, db: str | Path = ".unirag", chroma_url: str | None = None, encoder: dict | None = None,
                  parser: dict | None = None, retriever: dict | None = None, generator: dict | None = None,
-                 workers: int | None = None, reranker: dict | None | str = "default"):
+                 workers: int | None = None, reranker: dict | None | str = "default", allow_imports: bool = False):
+        """`allow_imports`: let the stage configs name classes by dotted import path (your own
+        code); by default only registered components are built, whatever the config says."""
         self.config = {
-            "db": str(db), "chroma_url": chroma_url, "workers": workers,
+            "db": str(db), "chroma_url": chroma_url, "workers": workers, "allow_imports": bool(allow_imports),
             "encoder": dict(encoder or DEFAULTS["encoder"]), "parser": dict(parser or DEFAULTS["parser"]),
             "retriever": dict(retriever or DEFAULTS["retriever"]),
             "generator": dict(generator or DEFAULTS["generator"]),
             "reranker": _reranker_config(reranker),
         }
         self.store = ChromaStore(path=db, url=chroma_url)
-        self.encoder = encoder_from_dict(self.config["encoder"])
+        self.encoder = encoder_from_dict(self.config["encoder"], allow_imports)
         self.retriever = HybridRetriever(self.store, self.encoder, **self.config["retriever"])
-        gen = dict(self.config["generator"])
-        self.generator = make_generator(gen.pop("name"), **gen)
-        self.reranker = reranker_from_dict(self.config["reranker"]) if self.config["reranker"] else None
+        self.generator = generator_from_dict(self.config["generator"], allow_imports)
+        self.reranker = (reranker_from_dict(self.config["reranker"], allow_imports)
+                         if self.config["reranker"] else None)
         self.ingestor = Ingestor(self.store, self.encoder, self.config["parser"], workers)
         self._encoder_checked = False
 

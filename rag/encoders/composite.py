@@ -14,6 +14,8 @@ import numpy as np
 from unirag.rag.encoders.base import Encoder
 from unirag.rag.types import Chunk, Query
 
+PART_KEYS = {"encoder", "text_query", "image_query"}
+
 
 class CompositeEncoder(Encoder):
     """Parts are {"encoder": config, "text_query": weight, "image_query": weight}.
@@ -26,14 +28,18 @@ class CompositeEncoder(Encoder):
 
     name = "composite"
 
-    def __init__(self, parts: list[dict]):
+    def __init__(self, parts: list[dict], allow_imports: bool = False):
         from unirag.rag.encoders import encoder_from_dict
 
         if not parts:
             raise ValueError("CompositeEncoder: expected at least one part, got none")
+        for p in parts:
+            if not isinstance(p, dict) or not isinstance(p.get("encoder"), dict) or set(p) - PART_KEYS:
+                raise ValueError(f"CompositeEncoder: expected parts as mappings with an 'encoder' mapping "
+                                 f"and keys among {sorted(PART_KEYS)}, got {p!r}")
         self.parts = [{"encoder": dict(p["encoder"]), "text_query": float(p.get("text_query", 1.0)),
                        "image_query": float(p.get("image_query", 1.0))} for p in parts]
-        self._encoders = [encoder_from_dict(p["encoder"]) for p in self.parts]
+        self._encoders = [encoder_from_dict(p["encoder"], allow_imports) for p in self.parts]
 
     @property
     def dim(self) -> int:

@@ -1,6 +1,6 @@
 """Rerankers by short name: `features` (cheap offline signals, text and visual chunks alike)
 and `crossencoder` (a Hugging Face cross-encoder over chunk text surrogates)."""
-from unirag.rag.factory import build
+from unirag.rag.factory import build, from_config
 from unirag.rag.rerank.base import Reranker
 
 RERANKERS: dict[str, str] = {
@@ -15,12 +15,12 @@ def make_reranker(name: str, **options) -> Reranker:
     >>> make_reranker("features").name
     'features'
     """
-    return build("reranker", name, RERANKERS, **options)
+    return build("reranker", name, RERANKERS, options)
 
 
-def reranker_from_dict(config: dict) -> Reranker:
-    config = dict(config)
-    return make_reranker(config.pop("name"), **config)
+def reranker_from_dict(config: dict, allow_imports: bool = False) -> Reranker:
+    """Rebuild a reranker from its `to_dict()`; dotted class paths only with `allow_imports`."""
+    return from_config("reranker", config, RERANKERS, allow_imports)
 
 
 __all__ = ["RERANKERS", "Reranker", "make_reranker", "reranker_from_dict"]

@@ -114,9 +114,19 @@ class ChromaStore:
         return self._col
 
     def recorded_encoder(self) -> dict | None:
-        """The encoder config this store was built with, if any."""
+        """The encoder config this store was built with, if any. It is data (a store folder or a
+        shared server may come from anyone): only a config naming registered encoders is returned."""
+        from unirag.rag.encoders import registered_only
+
         stored = (self._open().metadata or {}).get("unirag_encoder")
-        return json.loads(stored) if stored else None
+        if not stored:
+            return None
+        where = f"store {self.url or self.path}: recorded encoder"
+        try:
+            config = json.loads(stored)
+        except (TypeError, json.JSONDecodeError) as e:
+            raise ValueError(f"{where} is not valid JSON ({e})") from None
+        return registered_only(config, where)
 
     def check_encoder(self, encoder_config: dict, record: bool = True) -> None:
         """Refuse an encoder other than the one the store was built with (vectors would not

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from unirag.rag.encoders import make_encoder
+from unirag.rag.encoders import encoder_from_dict, make_encoder
 from unirag.rag.testing import EncoderContract, sample_chunks
 from unirag.rag.types import Query
 
@@ -46,9 +46,22 @@ def test_unknown_encoder_lists_valid_names():
         make_encoder("nope")
 
 
-def test_dotted_path_fallback():
-    enc = make_encoder("unirag.rag.encoders.hashing.HashEncoder", dim=8)
-    assert enc.dim == 8
+def test_dotted_path_only_with_allow_imports():
+    config = {"name": "unirag.rag.encoders.hashing.HashEncoder", "dim": 8}
+    assert encoder_from_dict(config, allow_imports=True).dim == 8
+    with pytest.raises(ValueError, match="dotted class path is imported only .* allow_imports"):
+        encoder_from_dict(config)
+    with pytest.raises(ValueError, match="dotted class path"):
+        make_encoder("unirag.rag.encoders.hashing.HashEncoder", dim=8)
+
+
+def test_composite_parts_follow_the_pipeline_opt_in():
+    part = {"encoder": {"name": "unirag.rag.encoders.hashing.HashEncoder", "dim": 8}}
+    assert encoder_from_dict({"name": "composite", "parts": [part]}, allow_imports=True).dim == 8
+    with pytest.raises(ValueError, match="dotted class path"):
+        encoder_from_dict({"name": "composite", "parts": [part]})
+    with pytest.raises(ValueError, match="not a component option"):  # a config cannot opt itself in
+        encoder_from_dict({"name": "composite", "parts": [part], "allow_imports": True})
 
 
 class TestCompositeEncoder(EncoderContract):
