@@ -269,9 +269,10 @@ def cmd_chat(args) -> int:
         return 0
     uploads = UploadPolicy(Path(args.db) / "uploads", max_bytes=int(args.max_upload_mb * (1 << 20)),
                            max_pages=args.max_pages)
-    app = create_app(pipeline, uploads=uploads)
+    app = create_app(pipeline, uploads=uploads, allowed_hosts=[args.host, *args.allow_host])
     if not is_loopback(args.host):
-        print(f"warning: serving on {args.host}: anyone who can reach it can read and upload documents",
+        print(f"warning: serving on {args.host}: anyone who can reach it can read and upload documents; "
+              "the page answers to localhost, 127.0.0.1, [::1], the --host value and --allow-host names",
               file=sys.stderr)
     print(f"unirag chat on http://{args.host}:{args.port}/ (store {args.db}; Ctrl-C stops)", flush=True)
     serve(app, host=args.host, port=args.port)
@@ -361,6 +362,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cli", action="store_true", help="terminal chat: questions from stdin until EOF or 'quit'")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="another host name the page may be opened by (repeatable); requests naming the server "
+                   "otherwise than localhost, 127.0.0.1, [::1], --host or these get 403")
     p.add_argument("--generator", default=None, help="answer generator: a name or a JSON config (default: extractive)")
     p.add_argument("-k", type=int, default=10, help="chunks to retrieve as evidence (default 10)")
     p.add_argument("--max-upload-mb", type=float, default=50.0, help="largest PDF accepted by upload (default 50)")

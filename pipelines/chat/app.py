@@ -5,7 +5,14 @@ events: `token` pieces from `Generator.stream()`, then `answer` with citations a
 crops), `GET /api/page/{doc_id}/{page}.png?bbox=x0,y0,x1,y1` (the page rendered from the
 document's source file, cited region outlined), `GET /api/crops/{path}` (stored crops, only
 from DB/crops), `POST /api/upload` (PDFs, checked, then ingested in the background) and
-`GET /api/jobs/{id}` (ingest progress).
+`GET /api/jobs/{id}` (ingest progress); the page's script and style are `/static/app.js` and
+`/static/app.css`.
+
+Every request must name the server by an allowed host name (the loopback names and those
+given to `create_app`), so a page of another site that rebinds its DNS name to this machine
+gets 403; posts from another site's page (its `Origin`) get 403 too. Every response carries a
+Content-Security-Policy without inline script, and error bodies name documents and pages,
+never files on the server.
 
 >>> from unirag.pipelines.pipeline import Pipeline
 >>> create_app(Pipeline(db="/tmp/unirag-doctest-chat", encoder={"name": "hash"})).title
@@ -14,6 +21,7 @@ from DB/crops), `POST /api/upload` (PDFs, checked, then ingested in the backgrou
 
 import json
 import logging
+import os
 import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,12 +34,22 @@ from unirag.pipelines.chat.jobs import IngestJobs
 from unirag.pipelines.chat.pages import PageRenderer, PageRenderError
 from unirag.pipelines.chat.uploads import UploadError, UploadPolicy
 from unirag.rag.factory import require
+from unirag.rag.generation import GenerationError
 from unirag.rag.types import Answer, Hit, Query
 
 log = logging.getLogger("unirag.chat")
 STATIC = Path(__file__).resolve().parent / "static"
 THUMB_MODALITIES = ("figure", "table", "formula", "image")
 MAX_QUESTION = 2000
+STATIC_TYPES = {"app.js": "text/javascript", "app.css": "text/css"}
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+INTERNAL_ERROR = "internal error: the server's log has the details"
+# Page images arrive as blob: URLs (fetched, then shown); everything else comes from this server.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob:; object-src 'none'; "
+       "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
+                    "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
 
 
 def crop_url(crop_path: str, crops_dir: Path) -> str:
@@ -83,9 +101,12 @@ def ask_events(pipeline, question: str, top_k: int = 10):
                 yield sse("token", {"text": part})
             else:
                 yield sse("answer", answer_json(part, pipeline.store.crops_dir))
-    except Exception as e:  # the page shows it; the server keeps running
+    except GenerationError as e:  # the LLM server's trouble: the page says what it was
+        log.warning("question failed: %s: %s", question, e)
+        yield sse("error", {"message": str(e)})
+    except Exception:  # the page says that it failed, the log says where; the server keeps running
         log.exception("question failed: %s", question)
-        yield sse("error", {"message": f"{type(e).__name__}: {e}"})
+        yield sse("error", {"message": INTERNAL_ERROR})
 
 
 def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
@@ -100,6 +121,44 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     return x0, y0, x1, y1
 
 
+def host_name(netloc: str) -> str:
+    """The lower-case name in a `Host` header or URL netloc (`name[:port]`), IPv6 without brackets."""
+    netloc = netloc.strip().lower()
+    if netloc.startswith("["):
+        return netloc[1:netloc.index("]")] if "]" in netloc else ""
+    return netloc.partition(":")[0]
+
+
+def allowed_names(hosts) -> frozenset[str]:
+    """The loopback names and `hosts` (names or addresses, IPv6 with or without brackets)."""
+    names = (h.strip().strip("[]") for h in (*LOOPBACK_NAMES, *hosts))
+    return frozenset(host_name(f"[{h}]" if ":" in h else h) for h in names if h)
+
+
+def refusal(headers, method: str, names: frozenset[str]):
+    """A 403 response for a request to a host name not in `names` (DNS rebinding: another site's
+    name pointed at this machine), or a write sent by another site's page; None when it may pass."""
+    from fastapi.responses import JSONResponse, PlainTextResponse
+
+    host = headers.get("host", "")
+    if host_name(host) not in names:
+        return PlainTextResponse("403 Forbidden: unknown host name; unirag chat answers to loopback names "
+                                 "and those given with --host or --allow-host\n", status_code=403)
+    origin = headers.get("origin")
+    if method not in SAFE_METHODS and origin is not None and urlparse(origin).netloc.lower() != host.lower():
+        return JSONResponse({"detail": f"expected a request from this server's page, got origin {origin}"},
+                            status_code=403)
+    return None
+
+
+def without_paths(text: str, folders) -> str:
+    """`text` with the server's `folders` taken out of the paths it names (kept: the file names)."""
+    for folder in folders:
+        for form in {str(folder), str(Path(folder).resolve())}:
+            text = text.replace(form + os.sep, "").replace(form, Path(folder).name)
+    return text
+
+
 def warm_up(pipeline) -> None:
     """Load the encoder and the keyword index before the first question needs them."""
     try:
@@ -108,12 +167,15 @@ def warm_up(pipeline) -> None:
         log.warning("warm-up failed", exc_info=True)
 
 
-def create_app(pipeline, uploads: UploadPolicy | None = None, renderer: PageRenderer | None = None):
-    """A FastAPI app serving `pipeline`; uploads go to `DB/uploads` unless `uploads` says otherwise."""
+def create_app(pipeline, uploads: UploadPolicy | None = None, renderer: PageRenderer | None = None,
+               allowed_hosts=()):
+    """A FastAPI app serving `pipeline`; uploads go to `DB/uploads` unless `uploads` says otherwise.
+    Requests must name the server `localhost`, `127.0.0.1`, `[::1]` or one of `allowed_hosts`."""
     fastapi = require("fastapi", "server")
     require("python_multipart", "server")  # python-multipart, for uploads
     uploads = uploads or UploadPolicy(pipeline.store.path / "uploads")
     jobs = IngestJobs(pipeline)
+    names = allowed_names(allowed_hosts)
 
     @asynccontextmanager
     async def lifespan(_app):
@@ -125,20 +187,24 @@ def create_app(pipeline, uploads: UploadPolicy | None = None, renderer: PageRend
     app.state.jobs = jobs
 
     @app.middleware("http")
-    async def same_origin_writes(request, call_next):
-        """Refuse POSTs sent by pages of other sites (a browser names their origin): no other
-        site may upload to, or ask through, a server on this machine."""
-        origin = request.headers.get("origin")
-        foreign = origin and urlparse(origin).netloc != request.headers.get("host")
-        if request.method not in ("GET", "HEAD") and foreign:
-            from fastapi.responses import JSONResponse
+    async def guard(request, call_next):
+        """Only this server's names and its own page get through; no other site may read from,
+        upload to, or ask through a server on this machine. Unexpected errors are logged and
+        answered without details; every response gets the security headers."""
+        response = refusal(request.headers, request.method, names)
+        if response is None:
+            try:
+                response = await call_next(request)
+            except Exception:
+                log.exception("%s %s failed", request.method, request.url.path)
+                from fastapi.responses import JSONResponse
 
-            return JSONResponse({"detail": f"expected a request from this server's page, got origin {origin}"},
-                                status_code=403)
-        return await call_next(request)
+                response = JSONResponse({"detail": INTERNAL_ERROR}, status_code=500)
+        response.headers.update(SECURITY_HEADERS)
+        return response
     _chat_routes(app, pipeline, uploads)
     _file_routes(app, pipeline.store, renderer or PageRenderer())
-    _upload_routes(app, uploads, jobs)
+    _upload_routes(app, uploads, jobs, (uploads.folder, pipeline.store.path))
     return app
 
 
@@ -154,6 +220,12 @@ def _chat_routes(app, pipeline, uploads: UploadPolicy) -> None:
     @app.get("/", include_in_schema=False)
     def index():
         return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    @app.get("/static/{name}", include_in_schema=False)
+    def static(name: str):
+        if name not in STATIC_TYPES:
+            raise HTTPException(404, f"{name}: no such file")
+        return FileResponse(STATIC / name, media_type=STATIC_TYPES[name])
 
     @app.get("/api/info")
     def info():
@@ -190,8 +262,9 @@ def _file_routes(app, store, renderer: PageRenderer) -> None:
             raise HTTPException(404, f"{doc_id}: no such document in the store")
         try:
             png = renderer.render(doc["source"], page, box)
-        except PageRenderError as e:
-            raise HTTPException(404, str(e)) from None
+        except PageRenderError as e:  # the log names the file, the answer only the document
+            log.warning("page %d of %s: %s", page, doc_id, e, exc_info=e.__cause__ is not None)
+            raise HTTPException(404, f"{doc_id} page {page}: {e.reason}") from None
         return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
     @app.get("/api/crops/{rel:path}")
@@ -199,11 +272,12 @@ def _file_routes(app, store, renderer: PageRenderer) -> None:
         root = store.crops_dir.resolve()
         target = (root / rel).resolve()
         if not target.is_relative_to(root) or target.suffix.lower() != ".png" or not target.is_file():
-            raise HTTPException(404, f"{rel}: no such crop")
+            raise HTTPException(404, "no such crop")
         return FileResponse(target, media_type="image/png")
 
 
-def _upload_routes(app, uploads: UploadPolicy, jobs: IngestJobs) -> None:
+def _upload_routes(app, uploads: UploadPolicy, jobs: IngestJobs, private: tuple[Path, ...]) -> None:
+    """Uploads and their ingest progress; `private` folders are taken out of ingest errors."""
     from fastapi import File, HTTPException, UploadFile
     from fastapi.responses import JSONResponse
 
@@ -225,4 +299,7 @@ def _upload_routes(app, uploads: UploadPolicy, jobs: IngestJobs) -> None:
         status = jobs.status(job_id)
         if status is None:
             raise HTTPException(404, f"{job_id}: no such ingest job")
+        for f in status["files"]:
+            if f.get("error"):
+                f["error"] = without_paths(f["error"], private)
         return status

@@ -13,7 +13,12 @@ from pathlib import Path
 
 
 class PageRenderError(LookupError):
-    """The page cannot be rendered (file gone, not a PDF, no such page)."""
+    """The page cannot be rendered (file gone, not a PDF, no such page). The message names the
+    file; `reason` alone does not, for answers a server sends to its users."""
+
+    def __init__(self, pdf: Path, reason: str):
+        super().__init__(f"{pdf}: {reason}")
+        self.reason = reason
 
 
 class PageRenderer:
@@ -31,15 +36,15 @@ class PageRenderer:
 
         pdf = Path(pdf)
         if not pdf.is_file():
-            raise PageRenderError(f"{pdf}: the source file is no longer there (moved or deleted); "
-                                  "re-ingest it to see its pages")
+            raise PageRenderError(pdf, "the source file is no longer there (moved or deleted); "
+                                       "re-ingest it to see its pages")
         try:
             doc = pymupdf.open(pdf)
         except Exception as e:
-            raise PageRenderError(f"{pdf}: cannot be opened as a PDF ({e})") from e
+            raise PageRenderError(pdf, "the source file cannot be opened as a PDF") from e
         with doc:
             if not 1 <= page <= doc.page_count:
-                raise PageRenderError(f"{pdf}: expected a page from 1 to {doc.page_count}, got {page}")
+                raise PageRenderError(pdf, f"expected a page from 1 to {doc.page_count}, got {page}")
             p = doc[page - 1]
             if bbox is not None:
                 r = pymupdf.Rect(bbox) & p.rect  # keep it on the page

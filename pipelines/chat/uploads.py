@@ -82,7 +82,7 @@ class UploadPolicy:
         self.folder.mkdir(parents=True, exist_ok=True)
         target = (self.folder / safe).resolve()
         if target.parent != self.folder.resolve():  # belt and braces: never outside the folder
-            raise UploadError(f"{name}: expected a file inside {self.folder}")
+            raise UploadError(f"{name}: expected a file inside the upload folder")
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".upload-", suffix=".part")
         try:
             with os.fdopen(fd, "wb") as f:

@@ -1,7 +1,9 @@
 """The chat web API through FastAPI's TestClient: answers with citations, page images, crops,
-uploads (refused when unsafe) and the containment of every file-serving route."""
+uploads (refused when unsafe), the containment of every file-serving route, the host allow-list,
+the security headers and error bodies that name no server path."""
 import dataclasses
 import json
+import re
 import shutil
 import sys
 import threading
@@ -19,6 +21,11 @@ from unirag.pipelines.pipeline import Pipeline  # noqa: E402
 from unirag.rag.generation import ExtractiveAnswerer, Generator  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
+LOCAL = "http://127.0.0.1:8000"  # the server as the page sees it (TestClient's own host is refused)
+
+
+def local(app) -> TestClient:
+    return TestClient(app, base_url=LOCAL)
 
 
 def events(body: str) -> list[tuple[str, dict]]:
@@ -42,7 +49,7 @@ def built(tmp_path_factory):
 def client(built):
     root, pipeline = built
     app = create_app(pipeline, uploads=UploadPolicy(root / "db" / "uploads", max_bytes=200_000, max_pages=20))
-    with TestClient(app) as c:
+    with local(app) as c:
         yield c
 
 
@@ -70,7 +77,10 @@ def test_question_streams_answer_then_citations(client):
 def test_info_index_and_docs(client):
     assert client.get("/api/info").json()["llm"] is False
     page = client.get("/")
-    assert page.status_code == 200 and "unirag chat" in page.text and "no LLM was used" in page.text
+    assert page.status_code == 200 and "unirag chat" in page.text and '<script src="/static/app.js">' in page.text
+    script = client.get("/static/app.js")
+    assert script.headers["content-type"].startswith("text/javascript") and "no LLM was used" in script.text
+    assert client.get("/static/app.css").headers["content-type"].startswith("text/css")
     docs = client.get("/api/docs").json()
     assert [d["doc_id"] for d in docs] == ["solar_field_study"] and docs[0]["complete"]
 
@@ -173,7 +183,7 @@ def test_upload_ingests_in_the_background_then_answers(client, built, tmp_path):
 
 def test_an_empty_store_answers_that_nothing_was_found(tmp_path):
     app = create_app(Pipeline(db=tmp_path / "db", encoder={"name": "hash"}))
-    with TestClient(app) as c:
+    with local(app) as c:
         _, answer = ask(c, "What is the capacity?")
         assert answer["found"] is False and answer["citations"] == []
         assert c.get("/api/docs").json() == []
@@ -215,7 +225,7 @@ class SlowWords(Generator):
 def test_generator_pieces_are_relayed_one_event_each(built, monkeypatch):
     _, pipeline = built
     monkeypatch.setattr(pipeline, "generator", SlowWords())
-    with TestClient(create_app(pipeline)) as c:
+    with local(create_app(pipeline)) as c:
         evs, answer = ask(c, SAMPLE_QUESTIONS[4]["question"])
         info = c.get("/api/info").json()
     assert info["generator"] == "slow-words" and info["llm"] is True
@@ -260,6 +270,107 @@ def test_posts_from_other_sites_are_refused(client, tmp_path):
     r = client.post("/api/upload", files=[("files", ("x.pdf", pdf, "application/pdf"))], headers=evil)
     assert r.status_code == 403 and "origin http://evil.example" in r.json()["detail"]
     assert client.post("/api/ask", json={"question": "capacity"}, headers=evil).status_code == 403
-    same = {"Origin": "http://testserver"}  # the page itself (TestClient's host)
+    same = {"Origin": LOCAL}  # the page itself
     assert client.post("/api/ask", json={"question": "capacity"}, headers=same).status_code == 200
     assert client.get("/api/docs", headers=evil).status_code == 200  # reads need no origin check
+
+
+def test_a_dns_rebinding_request_is_refused(client):
+    """Another site's name pointed at this machine: its page may not read, ask or upload."""
+    rebound = {"Host": "evil.example:8000", "Origin": "http://evil.example:8000"}
+    r = client.post("/api/ask", json={"question": "capacity"}, headers=rebound)
+    assert r.status_code == 403 and r.headers["content-type"].startswith("text/plain")
+    assert "unknown host name" in r.text and len(r.text) < 200
+    for url in ("/", "/api/docs", "/api/info", "/static/app.js", "/api/page/solar_field_study/1.png", "/api/jobs/1"):
+        assert client.get(url, headers={"Host": "evil.example:8000"}).status_code == 403, url
+    assert client.get("/api/docs", headers={"Host": "testserver"}).status_code == 403
+    assert client.get("/api/docs", headers={"Host": "127.0.0.1.evil.example"}).status_code == 403
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8000", "127.0.0.1", "localhost:8000", "LocalHost", "[::1]:8000"])
+def test_loopback_names_are_served(client, host):
+    assert client.get("/api/info", headers={"Host": host}).status_code == 200
+
+
+def test_chat_command_serves_its_host_and_the_allowed_names(tmp_path, monkeypatch):
+    from unirag.pipelines import chat
+    from unirag.pipelines.cli import main
+
+    served = {}
+    monkeypatch.setattr(chat, "serve", lambda app, host, port: served.update(app=app))
+    assert main(["chat", "--db", str(tmp_path / "db"), "--encoder", "hash", "--host", "192.168.1.5",
+                 "--allow-host", "chat.lan", "--allow-host", "fe80::1"]) == 0
+    with TestClient(served["app"], base_url="http://chat.lan:8000") as c:
+        for host, status in [("chat.lan:8000", 200), ("192.168.1.5:8000", 200), ("[fe80::1]:8000", 200),
+                             ("localhost:8000", 200), ("192.168.1.6:8000", 403), ("evil.example", 403)]:
+            assert c.get("/api/info", headers={"Host": host}).status_code == status, host
+
+
+def test_every_response_carries_the_security_headers(client):
+    evil = {"Origin": "http://evil.example"}
+    for r in (client.get("/"), client.get("/static/app.js"), client.get("/api/info"), client.get("/api/nope"),
+              client.get("/api/page/nope/1.png"), client.get("/", headers={"Host": "evil.example"}),
+              client.post("/api/ask", json={"question": "capacity"}, headers=evil),
+              client.post("/api/ask", json={"question": "capacity"})):
+        assert r.headers["x-content-type-options"] == "nosniff", r.url
+        assert r.headers["x-frame-options"] == "DENY" and r.headers["referrer-policy"] == "no-referrer"
+        policy = dict(d.strip().split(" ", 1) for d in r.headers["content-security-policy"].split(";"))
+        assert policy["default-src"] == policy["script-src"] == "'self'" and "unsafe" not in str(policy)
+        assert policy["object-src"] == policy["frame-ancestors"] == policy["base-uri"] == "'none'"
+
+
+def test_the_page_has_no_inline_script_or_style(client):
+    page = client.get("/").text.lower()
+    assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/app.js">']
+    assert "<style" not in page and " style=" not in page and "javascript:" not in page
+    assert not re.search(r"\son\w+=", page)  # no inline event handlers either
+
+
+def test_error_bodies_name_no_server_path(tmp_path, monkeypatch, caplog):
+    pdf = make_sample_pdf(tmp_path / "docs" / "report.pdf")
+    pipeline = Pipeline(db=tmp_path / "db", encoder={"name": "hash"})
+    assert pipeline.ingest([pdf], progress=False).ok
+    app = create_app(pipeline)
+    bodies = []
+    with TestClient(app, base_url=LOCAL, raise_server_exceptions=False) as c:
+        def get(url, status, **kw):
+            r = c.get(url, **kw)
+            assert r.status_code == status, (url, r.text)
+            bodies.append(r.text)
+            return r
+
+        assert get("/api/page/report/99.png", 404).json()["detail"].startswith(
+            "report page 99: expected a page from 1 to ")
+        assert get(f"/api/crops/{tmp_path}/db/crops/x.png", 404).json()["detail"] == "no such crop"
+        r = upload(c, "notes.pdf", b"not a PDF")
+        assert r.status_code == 400 and "notes.pdf: expected a PDF" in r.text
+        bodies.append(r.text)
+
+        def failing_ingest(paths, progress=False):
+            raise OSError(f"{paths[0]}: disk full")
+        monkeypatch.setattr(pipeline, "ingest", failing_ingest)
+        job = upload(c, "more.pdf", pdf.read_bytes()).json()["job"]
+        app.state.jobs.wait(job, timeout=30)
+        assert get(f"/api/jobs/{job}", 200).json()["files"][0]["error"] == "OSError: more.pdf: disk full"
+
+        pdf.write_bytes(b"%PDF-1.7 broken")
+        assert get("/api/page/report/1.png", 404).json()["detail"] == (
+            "report page 1: the source file cannot be opened as a PDF")
+        pdf.unlink()
+        assert get("/api/page/report/1.png", 404).json()["detail"].startswith(
+            "report page 1: the source file is no longer there")
+
+        def broken_docs():
+            raise OSError(f"{tmp_path}/db/chroma/chroma.sqlite3: disk I/O error")
+        monkeypatch.setattr(pipeline.store, "docs", broken_docs)
+        assert get("/api/docs", 500).json() == {"detail": "internal error: the server's log has the details"}
+        r = get("/api/page/report/1.png", 500)
+        assert r.headers["content-security-policy"] and r.headers["x-content-type-options"] == "nosniff"
+        monkeypatch.setattr(pipeline, "retrieve", lambda q, k: broken_docs())
+        evs, = [events(c.post("/api/ask", json={"question": "capacity"}).text)]
+        assert evs == [("error", {"message": "internal error: the server's log has the details"})]
+        bodies.append(json.dumps(evs))
+    for body in bodies:
+        assert str(tmp_path) not in body and str(tmp_path.resolve()) not in body and "report.pdf" not in body
+    logged = [r for r in caplog.records if r.name == "unirag.chat" and r.exc_info]
+    assert any("chroma.sqlite3" in str(r.exc_info[1]) for r in logged)  # the log keeps the details

@@ -1,6 +1,7 @@
 """End to end in a real browser: start `unirag chat` on a free loopback port, drive the page in
 headless Chromium (Debian's chromium + chromium-driver, through Selenium with the driver path
-given, so nothing is downloaded): upload a PDF, watch it ingest, ask, open a citation's page."""
+given, so nothing is downloaded): upload a PDF, watch it ingest, ask, open a citation's page, all
+under the server's Content-Security-Policy, with no error in the browser's console."""
 import os
 import shutil
 import subprocess
@@ -68,11 +69,18 @@ def browser():
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                 "--window-size=1400,1000", "--no-first-run", "--disable-extensions"):
         options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console, read by get_log
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
     try:
         yield driver
     finally:
         driver.quit()
+
+
+def console_errors(browser) -> list[str]:
+    """Errors in the console since the last call (CSP violations among them); the page has no icon."""
+    return [e["message"] for e in browser.get_log("browser")
+            if e["level"] == "SEVERE" and "/favicon.ico" not in e["message"]]
 
 
 def test_upload_ask_and_open_a_cited_page(server, browser, tmp_path):
@@ -103,6 +111,13 @@ def test_upload_ask_and_open_a_cited_page(server, browser, tmp_path):
         "return arguments[0].complete && arguments[0].naturalWidth", img))
     assert browser.execute_script("return arguments[0].naturalWidth", img) > 500
     assert "page 2" in browser.find_element(By.ID, "viewer-msg").text
+    assert console_errors(browser) == []
+
+    # the policy is in force: a script injected into the page does not run, and the console says why
+    browser.execute_script("const s = document.createElement('script');"
+                           "s.textContent = 'document.body.dataset.injected = 1'; document.body.append(s);")
+    assert browser.find_element(By.TAG_NAME, "body").get_attribute("data-injected") is None
+    assert any("Content Security Policy directive 'script-src 'self''" in m for m in console_errors(browser))
 
     shot = tmp_path / "chat.png"
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000

@@ -52,10 +52,11 @@ def test_configs_round_trip(tmp_path):
         generator_config('{"max_hits": 3}')
 
 
-def test_renderer_errors_name_the_file(tmp_path):
+def test_renderer_errors_name_the_file_but_their_reason_does_not(tmp_path):
     pdf = make_sample_pdf(tmp_path / "s.pdf")
-    with pytest.raises(PageRenderError, match="expected a page from 1 to 3, got 4"):
+    with pytest.raises(PageRenderError, match="expected a page from 1 to 3, got 4") as err:
         PageRenderer().render(pdf, 4)
+    assert str(err.value).startswith(str(pdf)) and err.value.reason == "expected a page from 1 to 3, got 4"
     with pytest.raises(PageRenderError, match="no longer there"):
         PageRenderer().render(tmp_path / "gone.pdf", 1)
     big = PageRenderer(zoom=2).render(pdf, 1)
