@@ -86,12 +86,12 @@ def embed_document(encoder: Encoder, doc: Document) -> np.ndarray:
     return vectors
 
 
-def _parse(parser_config: dict, path: str, doc_id: str) -> Document | str:
+def _parse(parser_config: dict, path: str, doc_id: str, allow_imports: bool = False) -> Document | str:
     """Runs in a worker process: a Document, or the error message naming the file."""
     from unirag.parsers import ParseError, parser_for
 
     try:
-        return parser_for(path, parser_config).parse(path, doc_id=doc_id)
+        return parser_for(path, parser_config, allow_imports).parse(path, doc_id=doc_id)
     except ParseError as e:
         return str(e)
     except Exception as e:  # a parser bug must not take the batch down
@@ -124,10 +124,12 @@ class Ingestor:
     True
     """
 
-    def __init__(self, store: ChromaStore, encoder: Encoder, parser_config: dict, workers: int | None = None):
+    def __init__(self, store: ChromaStore, encoder: Encoder, parser_config: dict, workers: int | None = None,
+                 allow_imports: bool = False):
         self.store = store
         self.encoder = encoder
         self.parser_config = parser_config
+        self.allow_imports = allow_imports  # the parser config may name a class by dotted path
         self.workers = int(workers or min(2, os.cpu_count() or 1))
 
     def _plan(self, files: list[Path], report: IngestReport) -> list[tuple[Path, str, str]]:
@@ -181,7 +183,7 @@ class Ingestor:
     def _parsed(self, todo: list[tuple[Path, str, str]]) -> Iterator[tuple[Path, Document | str]]:
         if len(todo) <= 1 or self.workers <= 1:
             for f, d, _ in todo:
-                yield f, _parse(self.parser_config, str(f), d)
+                yield f, _parse(self.parser_config, str(f), d, self.allow_imports)
             return
         queue = list(reversed(todo))
         while queue:
@@ -204,7 +206,7 @@ class Ingestor:
             while waiting or pending:
                 while waiting and len(pending) < 2 * workers:
                     f, d, sha = item = waiting.pop()
-                    pending[pool.submit(_parse, self.parser_config, str(f), d)] = item
+                    pending[pool.submit(_parse, self.parser_config, str(f), d, self.allow_imports)] = item
                 done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
                 for fut in done:
                     item = pending.pop(fut)
