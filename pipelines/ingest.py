@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-import numpy as np
 from tqdm import tqdm
 
-from unirag.rag.context import contextualize
-from unirag.rag.encoders.base import Encoder
-from unirag.rag.store.chroma import ChromaStore
-from unirag.rag.types import Document
 from unirag.parsers import SUPPORTED_SUFFIXES as SUPPORTED
+from unirag.rag.encoders.base import Encoder
+from unirag.rag.indexing import Embedded, embed
+from unirag.rag.store import Store
+from unirag.rag.types import Document
 
 log = logging.getLogger("unirag.ingest")
 
@@ -61,31 +60,6 @@ def _utf8(text: str) -> bool:
         return False
 
 
-def embed_document(encoder: Encoder, doc: Document) -> np.ndarray:
-    """Vectors for every chunk of `doc`. A page chunk repeats its page's text, so instead of
-    encoding that text again its vector is the mean of the page's other chunks' vectors
-    (pages with no other chunk are encoded); this saves about a third of encoder time and
-    measured the same on the corpus QA sets."""
-    chunks = doc.chunks
-    own = [i for i, c in enumerate(chunks) if c.modality != "page"]
-    vectors = np.zeros((len(chunks), encoder.dim), np.float32)
-    if own:
-        vectors[own] = encoder.embed_documents([chunks[i] for i in own])
-    by_page: dict[int, list[int]] = {}
-    for i in own:
-        by_page.setdefault(chunks[i].page, []).append(i)
-    alone = []
-    for i, c in enumerate(chunks):
-        if c.modality == "page":
-            if c.page in by_page:
-                vectors[i] = vectors[by_page[c.page]].mean(axis=0)
-            else:
-                alone.append(i)
-    if alone:
-        vectors[alone] = encoder.embed_documents([chunks[i] for i in alone])
-    return vectors
-
-
 def _parse(parser_config: dict, path: str, doc_id: str, allow_imports: bool = False) -> Document | str:
     """Runs in a worker process: a Document, or the error message naming the file."""
     from unirag.parsers import ParseError, parser_for
@@ -98,19 +72,6 @@ def _parse(parser_config: dict, path: str, doc_id: str, allow_imports: bool = Fa
         return f"{path}: unexpected {type(e).__name__}: {e}"
 
 
-@dataclass(frozen=True)
-class Embedded:
-    """A parsed document (contextual chunks) with one vector per chunk, ready to store."""
-
-    doc: Document
-    vectors: np.ndarray
-
-
-def embed(encoder: Encoder, doc: Document) -> Embedded:
-    doc = contextualize(doc)
-    return Embedded(doc, embed_document(encoder, doc))
-
-
 class Ingestor:
     """Parse (in worker processes), embed and store files; report failures per file.
 
@@ -119,12 +80,13 @@ class Ingestor:
     out-of-memory killer on a pathological file) fails that file only.
 
     >>> from unirag.rag.encoders import make_encoder
+    >>> from unirag.rag.store import ChromaStore
     >>> ing = Ingestor(ChromaStore(path="/tmp/unirag-doctest"), make_encoder("hash"), {"name": "pymupdf"})
     >>> ing.workers >= 1
     True
     """
 
-    def __init__(self, store: ChromaStore, encoder: Encoder, parser_config: dict, workers: int | None = None,
+    def __init__(self, store: Store, encoder: Encoder, parser_config: dict, workers: int | None = None,
                  allow_imports: bool = False):
         self.store = store
         self.encoder = encoder

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from unirag.pipelines.config import DEFAULT_ENCODER, DEFAULTS, ENCODER_PRESETS, check, load_config
-from unirag.pipelines.ingest import IngestReport, Ingestor, embed
+from unirag.pipelines.ingest import IngestReport, Ingestor
+from unirag.rag.indexing import embed
 from unirag.rag.encoders import encoder_from_dict
 from unirag.rag.generation import generator_from_dict
 from unirag.rag.rerank import reranker_from_dict

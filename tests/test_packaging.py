@@ -1,6 +1,7 @@
 """One distribution, one import name: the wheel installs `unirag` and nothing else at the top
 level, with every source folder (rag, parsers, pipelines, eval) and the chat page inside it."""
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,8 +14,11 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("wheel")
+    # built from a copy: setuptools writes build/ and *.egg-info into the tree it builds
+    shutil.copytree(ROOT, tmp / "src", symlinks=True, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "*.egg-info", "__pycache__", ".demo", ".unirag"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(tmp / "dist"), str(ROOT)], check=True, capture_output=True, timeout=300)
+                    "-w", str(tmp / "dist"), str(tmp / "src")], check=True, capture_output=True, timeout=300)
     wheel = next((tmp / "dist").glob("unirag-*.whl"))
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(tmp / "site"),
                     str(wheel)], check=True, capture_output=True, timeout=300)

@@ -7,7 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from unirag.rag.encoders.base import Encoder
 from unirag.rag.retrieval.keyword import KeywordIndex
-from unirag.rag.store.chroma import ChromaStore, where_clause
+from unirag.rag.store.base import Store
+from unirag.rag.store.chroma import where_clause
 from unirag.rag.text import cjk_share
 from unirag.rag.types import Hit, Query
 
@@ -60,12 +61,13 @@ class HybridRetriever:
     the keyword channels only see the words OCR read in it.
 
     >>> from unirag.rag.encoders import make_encoder
+    >>> from unirag.rag.store import ChromaStore
     >>> r = HybridRetriever(ChromaStore(path="/tmp/unirag-doctest"), make_encoder("hash"))
     >>> r.to_dict()["weights"], r.to_dict()["image_weights"]["dense"]
     ({'dense': 0.4, 'bm25': 1.0, 'label': 1.0}, 1.0)
     """
 
-    def __init__(self, store: ChromaStore, encoder: Encoder, depth: int = 50,
+    def __init__(self, store: Store, encoder: Encoder, depth: int = 50,
                  weights: dict[str, float] | None = None, fusion: str = "minmax", rrf_k: int = 60,
                  keyword: dict | None = None, image_weights: dict[str, float] | None = None):
         self.store = store

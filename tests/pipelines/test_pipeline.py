@@ -68,24 +68,6 @@ def test_config_round_trip(tmp_path):
     assert Pipeline.from_dict(p.to_dict()).to_dict() == p.to_dict()
 
 
-def test_page_vectors_are_the_mean_of_their_page(tmp_path):
-    import numpy as np
-
-    from unirag.pipelines.ingest import embed_document
-    from unirag.rag.encoders import make_encoder
-    from unirag.rag.types import Chunk, Document
-
-    chunks = [Chunk(doc_id="d", modality="text", page=1, text="solar panels"),
-              Chunk(doc_id="d", modality="table", page=1, text="| kWh | 12 |"),
-              Chunk(doc_id="d", modality="page", page=1, text="solar panels | kWh | 12 |"),
-              Chunk(doc_id="d", modality="page", page=2, text="a page with only its page chunk")]
-    enc = make_encoder("hash", dim=32)
-    vecs = embed_document(enc, Document("d", "d.pdf", "0", 2, chunks))
-    own = enc.embed_documents(chunks)
-    assert np.allclose(vecs[2], own[:2].mean(axis=0)) and np.allclose(vecs[3], own[3])
-    assert np.allclose(vecs[:2], own[:2])
-
-
 def test_reranker_config_round_trip_and_cut(tmp_path):
     p = Pipeline(db=tmp_path, encoder={"name": "hash"}, reranker={"name": "features"})
     assert p.to_dict()["reranker"] == {"name": "features"}
