@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import ctypes
 import logging
 import multiprocessing
 import os
 import shutil
+import signal
+import sys
+import threading
 import time
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -23,6 +28,9 @@ from unirag.rag.types import Document
 from unirag.parsers import SUPPORTED_SUFFIXES as SUPPORTED
 
 log = logging.getLogger("unirag.ingest")
+
+PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h): the signal the kernel sends a process when its parent dies
+PARENT_POLL_S = 1.0  # seconds between a parser process's checks that the ingest process is still there
 
 
 @dataclass
@@ -40,16 +48,44 @@ class IngestReport:
         return not self.failed
 
 
+@dataclass(frozen=True)
+class Found:
+    """Files to ingest (absolute paths) and one warning per named folder whose symlinked
+    subfolders were skipped."""
+
+    files: list[Path]
+    warnings: list[str]
+
+
+def find_files(paths: Iterable[str | Path], suffixes: tuple[str, ...] | None = None) -> Found:
+    """Files named directly, plus the non-hidden files inside named folders (recursively), as
+    absolute paths (a document's `source` must still lead to it when the server runs elsewhere).
+    Symlinked subfolders are not entered: they can loop or lead out of the folder."""
+    files, warnings = [], []
+    for p in (Path(os.path.abspath(p)) for p in paths):
+        if not p.is_dir():
+            files.append(p)
+            continue
+        found, links = _walk(p)
+        files.extend(f for f in found if suffixes is None or f.suffix.lower() in suffixes)
+        if links:
+            warnings.append(f"{p}: skipped {links} symlinked folder{'s' * (links > 1)} inside it "
+                            "(not followed: a link can loop or lead elsewhere; name its target instead)")
+    return Found(files, warnings)
+
+
+def _walk(folder: Path) -> tuple[list[Path], int]:
+    """(sorted non-hidden files under `folder`, number of symlinked subfolders not entered)."""
+    found, links = [], 0
+    for root, dirs, names in os.walk(folder):  # followlinks=False: linked folders are listed, not entered
+        links += sum(os.path.islink(os.path.join(root, d)) for d in dirs)
+        found += [Path(root, n) for n in names if not n.startswith(".") and os.path.isfile(os.path.join(root, n))]
+    return sorted(found), links
+
+
 def expand(paths: Iterable[str | Path], suffixes: tuple[str, ...] | None = None) -> list[Path]:
-    """Files named directly, plus the non-hidden files inside named folders (recursively)."""
-    out: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith("."))
-            out.extend(f for f in found if suffixes is None or f.suffix.lower() in suffixes)
-        else:
-            out.append(p)
-    return out
+    """The files of `find_files`, without its warnings."""
+    return find_files(paths, suffixes).files
 
 
 def _utf8(text: str) -> bool:
@@ -84,6 +120,27 @@ def embed_document(encoder: Encoder, doc: Document) -> np.ndarray:
     if alone:
         vectors[alone] = encoder.embed_documents([chunks[i] for i in alone])
     return vectors
+
+
+def _end_with_parent(parent: int) -> None:
+    """Runs first in every parser process, so that it cannot outlive the ingest process (after a
+    kill -9 of the ingest it would otherwise wait forever on a queue nobody writes, and keep
+    multiprocessing's resource tracker alive too). On Linux the kernel SIGKILLs it when its
+    parent dies; everywhere, a daemon thread also checks for the parent every PARENT_POLL_S."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            log.warning("parser process %d: prctl(PR_SET_PDEATHSIG) failed: %s", os.getpid(),
+                        os.strerror(ctypes.get_errno()))
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="unirag-parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_S)
+    os._exit(1)
 
 
 def _parse(parser_config: dict, path: str, doc_id: str) -> Document | str:
@@ -159,24 +216,28 @@ class Ingestor:
         start = time.perf_counter()
         report = IngestReport()
         self.store.check_encoder(self.encoder.to_dict())
-        todo = self._plan(expand(paths), report)
+        found = find_files(paths)
+        report.warnings.extend(found.warnings)
+        todo = self._plan(found.files, report)
         bar = tqdm(total=len(todo), desc="ingest", unit="doc", disable=not progress or not todo)
-        for path, result in self._results(todo):
-            self._store(path, result, report, bar)
+        with closing(self._results(todo)) as results:  # an exception here shuts the parser pool down now
+            for path, result in results:
+                self._store(path, result, report, bar)
         bar.close()
         report.seconds = time.perf_counter() - start
         return report
 
     def _results(self, todo: list[tuple[Path, str, str]]) -> Iterator[tuple[Path, Embedded | str]]:
         """(file, embedded document or error) for each file, in completion order."""
-        for path, parsed in self._parsed(todo):
-            if isinstance(parsed, str):
-                yield path, parsed
-                continue
-            try:
-                yield path, embed(self.encoder, parsed)
-            except Exception as e:
-                yield path, f"{path}: could not embed: {type(e).__name__}: {e}"
+        with closing(self._parsed(todo)) as parsed_docs:
+            for path, parsed in parsed_docs:
+                if isinstance(parsed, str):
+                    yield path, parsed
+                    continue
+                try:
+                    yield path, embed(self.encoder, parsed)
+                except Exception as e:
+                    yield path, f"{path}: could not embed: {type(e).__name__}: {e}"
 
     def _parsed(self, todo: list[tuple[Path, str, str]]) -> Iterator[tuple[Path, Document | str]]:
         if len(todo) <= 1 or self.workers <= 1:
@@ -196,9 +257,12 @@ class Ingestor:
     def _pool_parse(self, queue: list, workers: int) -> Iterator[tuple[Path, Document | str]]:
         """Parse files popped from `queue` in a process pool, 2 per worker in flight; a file
         leaves `queue` only when its result is in. Raises BrokenProcessPool if a worker dies
-        while several files are in flight; with one file, that file fails instead."""
+        while several files are in flight; with one file, that file fails instead. However this
+        ends (results all in, an exception, KeyboardInterrupt, the generator closed early), queued
+        files are cancelled and the workers are waited for."""
         ctx = multiprocessing.get_context("spawn")
-        with cf.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        pool = cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_end_with_parent, initargs=(os.getpid(),))
+        try:
             pending: dict[cf.Future, tuple] = {}
             waiting = list(queue)
             while waiting or pending:
@@ -216,6 +280,8 @@ class Ingestor:
                         result = f"{item[0]}: the parser process died (a crash or out of memory)"
                     queue.remove(item)
                     yield item[0], result
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _store(self, path: Path, result: Embedded | str, report: IngestReport, bar: tqdm) -> None:
         bar.update(1)
