@@ -22,7 +22,7 @@ PAGE = 5000  # chunks per read when listing the whole collection
 COUNT_TTL = 2.0  # seconds a count is trusted for changes made by other processes
 # Test hook, not a setting: with UNIRAG_FAULT_KILL_AFTER_CHUNKS=N in the environment, `add` upserts
 # in batches that end exactly at the N-th chunk this process stores, then SIGKILLs the process
-# (tests/rag/test_fault_injection.py and tests/pipelines/test_crash.py use it to die mid-ingest).
+# (tests/rag/test_store_fault.py and tests/pipelines/test_crash.py use it to die mid-ingest).
 FAULT_KILL_AFTER_CHUNKS = "UNIRAG_FAULT_KILL_AFTER_CHUNKS"
 _PLAIN_NAME = re.compile(r"[^./\\\x00-\x1f][^/\\\x00-\x1f]{0,199}")
 
