@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
-import ctypes
 import logging
 import multiprocessing
 import os
 import shutil
-import signal
-import sys
-import threading
 import time
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
@@ -26,11 +22,11 @@ from unirag.rag.encoders.base import Encoder
 from unirag.rag.store.chroma import ChromaStore
 from unirag.rag.types import Document
 from unirag.parsers import SUPPORTED_SUFFIXES as SUPPORTED
+from unirag.pipelines.workers import end_with_parent, exit_cause, main_rerun_problem
 
 log = logging.getLogger("unirag.ingest")
 
-PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h): the signal the kernel sends a process when its parent dies
-PARENT_POLL_S = 1.0  # seconds between a parser process's checks that the ingest process is still there
+EXIT_WAIT_S = 5.0  # seconds to wait for a dead parser process's exit code before reporting it unknown
 
 
 @dataclass
@@ -122,27 +118,6 @@ def embed_document(encoder: Encoder, doc: Document) -> np.ndarray:
     return vectors
 
 
-def _end_with_parent(parent: int) -> None:
-    """Runs first in every parser process, so that it cannot outlive the ingest process (after a
-    kill -9 of the ingest it would otherwise wait forever on a queue nobody writes, and keep
-    multiprocessing's resource tracker alive too). On Linux the kernel SIGKILLs it when its
-    parent dies; everywhere, a daemon thread also checks for the parent every PARENT_POLL_S."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
-            log.warning("parser process %d: prctl(PR_SET_PDEATHSIG) failed: %s", os.getpid(),
-                        os.strerror(ctypes.get_errno()))
-    if os.getppid() != parent:  # the parent died before the signal was armed
-        os._exit(1)
-    threading.Thread(target=_watch_parent, args=(parent,), name="unirag-parent-watch", daemon=True).start()
-
-
-def _watch_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(PARENT_POLL_S)
-    os._exit(1)
-
-
 def _parse(parser_config: dict, path: str, doc_id: str) -> Document | str:
     """Runs in a worker process: a Document, or the error message naming the file."""
     from unirag.parsers import ParseError, parser_for
@@ -153,6 +128,15 @@ def _parse(parser_config: dict, path: str, doc_id: str) -> Document | str:
         return str(e)
     except Exception as e:  # a parser bug must not take the batch down
         return f"{path}: unexpected {type(e).__name__}: {e}"
+
+
+def _exit_code(pool: cf.ProcessPoolExecutor) -> int | None:
+    """The exit code of the one worker of a broken `pool` (the executor keeps no public record)."""
+    procs = list((pool._processes or {}).values())
+    if len(procs) != 1:
+        return None
+    procs[0].join(EXIT_WAIT_S)
+    return procs[0].exitcode
 
 
 @dataclass(frozen=True)
@@ -219,6 +203,9 @@ class Ingestor:
         found = find_files(paths)
         report.warnings.extend(found.warnings)
         todo = self._plan(found.files, report)
+        if self._pooled(todo) and main_rerun_problem():
+            report.warnings.append(f"parsed in this process, not in {self.workers} parser processes: "
+                                   f"{main_rerun_problem()} (parser processes re-run it)")
         bar = tqdm(total=len(todo), desc="ingest", unit="doc", disable=not progress or not todo)
         with closing(self._results(todo)) as results:  # an exception here shuts the parser pool down now
             for path, result in results:
@@ -239,8 +226,12 @@ class Ingestor:
                 except Exception as e:
                     yield path, f"{path}: could not embed: {type(e).__name__}: {e}"
 
+    def _pooled(self, todo: list) -> bool:
+        """Whether `todo` is worth parser processes (the main script permitting)."""
+        return len(todo) > 1 and self.workers > 1
+
     def _parsed(self, todo: list[tuple[Path, str, str]]) -> Iterator[tuple[Path, Document | str]]:
-        if len(todo) <= 1 or self.workers <= 1:
+        if not self._pooled(todo) or main_rerun_problem():
             for f, d, _ in todo:
                 yield f, _parse(self.parser_config, str(f), d)
             return
@@ -261,7 +252,7 @@ class Ingestor:
         ends (results all in, an exception, KeyboardInterrupt, the generator closed early), queued
         files are cancelled and the workers are waited for."""
         ctx = multiprocessing.get_context("spawn")
-        pool = cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_end_with_parent, initargs=(os.getpid(),))
+        pool = cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=end_with_parent, initargs=(os.getpid(),))
         try:
             pending: dict[cf.Future, tuple] = {}
             waiting = list(queue)
@@ -277,7 +268,7 @@ class Ingestor:
                     except BrokenProcessPool:
                         if len(queue) > 1:
                             raise
-                        result = f"{item[0]}: the parser process died (a crash or out of memory)"
+                        result = f"{item[0]}: the parser process died ({exit_cause(_exit_code(pool))})"
                     queue.remove(item)
                     yield item[0], result
         finally:

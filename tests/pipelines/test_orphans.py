@@ -98,10 +98,10 @@ def test_a_killed_ingest_leaves_no_parser_process(docs, tmp_path):
 
 WATCHED = """
 import multiprocessing, os, time
-from unirag.pipelines.ingest import _watch_parent
+from unirag.pipelines.workers import watch_parent
 
 if __name__ == "__main__":
-    child = multiprocessing.get_context("spawn").Process(target=_watch_parent, args=(os.getpid(),))
+    child = multiprocessing.get_context("spawn").Process(target=watch_parent, args=(os.getpid(),))
     child.start()
     print(child.pid, flush=True)
     time.sleep(600)
@@ -109,7 +109,7 @@ if __name__ == "__main__":
 
 
 def test_without_the_parent_death_signal_the_watchdog_ends_the_worker(tmp_path):
-    """The portable fallback alone (no prctl): a process running `_watch_parent` ends soon after
+    """The portable fallback alone (no prctl): a process running `watch_parent` ends soon after
     its parent is killed."""
     (tmp_path / "watched.py").write_text(WATCHED)
     proc = subprocess.Popen([sys.executable, str(tmp_path / "watched.py")], env={**os.environ, "PYTHONPATH": str(ROOT)},
