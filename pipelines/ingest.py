@@ -227,7 +227,7 @@ class Ingestor:
                     yield path, f"{path}: could not embed: {type(e).__name__}: {e}"
 
     def _pooled(self, todo: list) -> bool:
-        """Whether `todo` is worth parser processes (the main script permitting)."""
+        """Whether `todo` is worth parser processes: several files and several workers."""
         return len(todo) > 1 and self.workers > 1
 
     def _parsed(self, todo: list[tuple[Path, str, str]]) -> Iterator[tuple[Path, Document | str]]:
