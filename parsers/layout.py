@@ -141,7 +141,7 @@ class HeadingDetector:
         self.n_pages = n_pages
 
     @classmethod
-    def for_pages(cls, pages: list[list[Line]]) -> "HeadingDetector":
+    def for_pages(cls, pages: list[list[Line]]) -> HeadingDetector:
         """A detector for a document whose lines are given page by page."""
         body = body_size([ln for lines in pages for ln in lines])
         style_pages: dict = {}

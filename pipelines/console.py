@@ -11,7 +11,8 @@ A: The pack stores 12 kWh.
 from __future__ import annotations
 
 import sys
-from typing import Iterable, TextIO
+from typing import TextIO
+from collections.abc import Iterable
 
 from unirag.rag.types import Answer
 

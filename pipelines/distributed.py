@@ -11,7 +11,7 @@ import dataclasses
 import json
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 from unirag.pipelines.ingest import Ingestor, _parse
 from unirag.rag.indexing import Embedded, embed

@@ -32,7 +32,7 @@ def _reranker_config(reranker: dict | None | str) -> dict | None:
     if isinstance(reranker, str):
         if reranker != "default":
             raise ValueError(f"Pipeline: expected reranker as a dict, None or 'default', got {reranker!r}")
-        reranker = DEFAULTS["reranker"]
+        reranker = dict(DEFAULTS["reranker"])
     if reranker is not None and "name" not in reranker:
         raise ValueError(f"Pipeline: expected a 'name' in the reranker config, got {reranker!r}")
     return dict(reranker) if reranker is not None else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import threading
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from unirag.rag.types import Chunk, Query
 MULTILINGUAL_HINTS = ("multilingual", "chinese", "xlm", "m-clip", "-zh", "cn-clip", "mclip")
 
 
-def _features(out) -> "object":
+def _features(out) -> object:
     """transformers 5 returns a model output whose pooler_output is the projected embedding;
     4.x returns the tensor itself."""
     return getattr(out, "pooler_output", out)

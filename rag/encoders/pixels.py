@@ -5,7 +5,7 @@ vector, so inside a `composite` encoder this channel only speaks when there is a
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

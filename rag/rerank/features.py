@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from unirag.rag.encoders.base import chunk_text
 from unirag.rag.rerank.base import Reranker

@@ -19,7 +19,10 @@ from unirag.rag.types import Chunk, Document, Hit
 class Store(Protocol):
     """Chunks with their vectors and crops, one document at a time."""
 
-    crops_dir: Path
+    @property
+    def crops_dir(self) -> Path:
+        """The folder holding the stored crops."""
+        ...
 
     def add(self, doc: Document, vectors: np.ndarray) -> int:
         """Store a document's chunks (one vector each) and crops, replacing its earlier version;
