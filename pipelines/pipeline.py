@@ -23,6 +23,7 @@ from unirag.rag.types import Answer, Document, Hit, Query
 
 MAX_QUERY_CHARS = 8000  # longer question text is cut (and a warning logged): bounded time per query
 RERANK_DEPTH = 50  # candidates fetched for a reranker, which cuts them to top_k
+MAX_LISTED = 20  # document ids an error message lists
 IMAGE_QUESTION = "(image query)"  # what the answer step is told of a question that is only an image
 __all__ = ["DEFAULT_ENCODER", "DEFAULTS", "ENCODER_PRESETS", "MAX_QUERY_CHARS", "Pipeline", "RERANK_DEPTH"]
 
@@ -38,10 +39,13 @@ def _reranker_config(reranker: dict | None | str) -> dict | None:
     return dict(reranker) if reranker is not None else None
 
 
+log = logging.getLogger("unirag.query")
+
+
 def _bounded(text: str) -> str:
     """Question text cut to MAX_QUERY_CHARS, with a warning when that loses something."""
     if len(text) > MAX_QUERY_CHARS:
-        logging.getLogger("unirag.query").warning("query text of %d characters cut to %d", len(text), MAX_QUERY_CHARS)
+        log.warning("query text of %d characters cut to %d", len(text), MAX_QUERY_CHARS)
     return text[:MAX_QUERY_CHARS]
 
 
@@ -109,6 +113,7 @@ class Pipeline:
         if not self._encoder_checked:
             self.store.check_encoder(self.encoder.to_dict(), record=False)
             self._encoder_checked = True
+        self._check_filters(query)
         if query.image and not query.text.strip():
             from unirag.pipelines.image_query import image_text
 
@@ -117,6 +122,20 @@ class Pipeline:
         if self.reranker is None:
             return self.retriever.retrieve(query, top_k)
         return self.reranker.rerank(query, self.retriever.retrieve(query, max(RERANK_DEPTH, top_k)), top_k)
+
+    def _check_filters(self, query: Query) -> None:
+        """Unknown document ids are an error naming what exists; an empty store is a warning (a
+        query on it can only come back empty)."""
+        if query.doc_ids:
+            missing = self.store.missing_docs(query.doc_ids)
+            if missing:
+                known = sorted(self.store.docs())
+                shown = known[:MAX_LISTED] + (["..."] if len(known) > MAX_LISTED else [])
+                raise ValueError(f"doc filter: no such document {', '.join(map(repr, missing))} in "
+                                 f"{self.config['chroma_url'] or self.config['db']}; expected one of {shown}")
+        elif self.store.version()[0] == 0:
+            log.warning("store %s holds no documents yet: ingest some first (`unirag ingest FILES`)",
+                        self.config["chroma_url"] or self.config["db"])
 
     def search(self, text: str = "", image: bytes | str | Path | None = None, top_k: int = 10,
                modalities: Iterable[str] = (), doc_ids: Iterable[str] = ()) -> list[Hit]:

@@ -7,6 +7,7 @@ True
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -31,6 +32,10 @@ class Store(Protocol):
 
     def delete(self, doc_id: str) -> None:
         """Remove a document's chunks and crops."""
+        ...
+
+    def missing_docs(self, doc_ids: Iterable[str]) -> list[str]:
+        """The ids among `doc_ids` that the store holds no chunk of."""
         ...
 
     def docs(self) -> dict[str, dict]:

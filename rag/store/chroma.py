@@ -11,6 +11,7 @@ import re
 import shutil
 import signal
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -190,6 +191,11 @@ class ChromaStore:
         for d in out.values():
             d["complete"] = bool(d["sha256"]) and d["chunks"] == d["expected"]
         return out
+
+    def missing_docs(self, doc_ids: Iterable[str]) -> list[str]:
+        """The ids among `doc_ids` that the store holds no chunk of."""
+        col = self._open()
+        return [d for d in dict.fromkeys(doc_ids) if not col.get(where={"doc_id": d}, limit=1, include=[])["ids"]]
 
     def crop_dir(self, doc_id: str) -> Path:
         """The folder of a document's crops: always a direct child of `crops_dir`."""
