@@ -217,6 +217,25 @@ def make_sample_docs(folder: str | Path) -> list[Path]:
     return [report, scanned, note]
 
 
+def make_sample_set(folder: str | Path) -> dict[str, Path]:
+    """Everything the README's command-line examples use, written into `folder`: `docs/` (the
+    sample documents), `extra.pdf` (a two-column paper), `chart.png` (a chart cut from the report,
+    for image queries) and `questions.txt` (the sample questions, one a line, for the terminal chat)."""
+    folder = Path(folder)
+    docs = make_sample_docs(folder / "docs")
+    extra = make_two_column_pdf(folder / "extra.pdf")
+    chart = folder / "chart.png"
+    with pymupdf.open(docs[0]) as d:
+        d[1].get_pixmap(dpi=CHART_DPI, clip=pymupdf.Rect(*CHART_CLIP)).save(chart)
+    questions = folder / "questions.txt"
+    questions.write_text("".join(q["question"] + "\n" for q in SAMPLE_QUESTIONS) + "quit\n", encoding="utf-8")
+    return {"docs": folder / "docs", "extra": extra, "chart": chart, "questions": questions}
+
+
+CHART_CLIP = (60, 80, 540, 420)  # the region of the report's page 2 holding its chart, in points
+CHART_DPI = 110  # resolution of the chart image cut from it
+
+
 def _save(doc: pymupdf.Document, path: Path, title: str) -> Path:
     doc.set_metadata({"title": title, "author": "unirag samples", "creator": "unirag", "producer": "unirag",
                       "creationDate": "", "modDate": ""})

@@ -1,4 +1,4 @@
-"""The `unirag` command line: ingest, query, ls, rm, eval, bench, demo, chat, init."""
+"""The `unirag` command line: ingest, query, search, ls, rm, eval, bench, demo, chat, init."""
 from __future__ import annotations
 
 import argparse
@@ -112,13 +112,33 @@ def cmd_query(args) -> int:
             raise ValueError(f"{args.image}: {e}") from e
         raise
     if args.json:
+        from unirag.pipelines.console import hit_json
+
         print(json.dumps({"answer": answer.text, "found": answer.found, "citations": [
             {"doc": c.doc_id, "page": c.page, "bbox": c.bbox, "modality": c.modality, "chunk": c.chunk_id}
-            for c in answer.citations]}, ensure_ascii=False, indent=2))
+            for c in answer.citations], "evidence": [hit_json(h, i) for i, h in enumerate(answer.hits, 1)]},
+            ensure_ascii=False, indent=2))
     else:
         from unirag.pipelines.console import print_answer
 
         print_answer(answer)
+    return 0
+
+
+def cmd_search(args) -> int:
+    from unirag.pipelines.console import hit_json, print_hits
+
+    if args.image and not Path(args.image).is_file():
+        print(f"error: {args.image}: no such image file", file=sys.stderr)
+        return 2
+    pipeline = _pipeline(args, must_exist=True)
+    hits = pipeline.search(args.text or "", image=args.image, top_k=args.k, modalities=args.modality or (),
+                           doc_ids=args.doc or ())
+    if args.json:
+        print(json.dumps([hit_json(h, i) for i, h in enumerate(hits, 1)], ensure_ascii=False, indent=2))
+    else:
+        print_hits(hits)
+        print(f"{len(hits)} hit(s)")
     return 0
 
 
@@ -202,6 +222,15 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_samples(args) -> int:
+    from unirag.parsers.samples import make_sample_set
+
+    made = make_sample_set(args.folder)
+    for name, path in made.items():
+        print(f"{name}: {path}")
+    return 0
+
+
 def cmd_init(args) -> int:
     from unirag.pipelines.config import DEFAULT_CONFIG
 
@@ -276,6 +305,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--generator", default=None, help=GENERATOR_HELP)
     p.set_defaults(func=cmd_query)
 
+    p = sub.add_parser("search", parents=[common], help="list the ranked evidence for a question; no answer step")
+    p.add_argument("text", nargs="?", default="")
+    p.add_argument("--image", help="query image (PNG/JPEG), alone or with text")
+    p.add_argument("-k", type=int, default=10, help="hits to list (default 10)")
+    p.add_argument("--modality", action="append", help="only these chunk kinds (repeatable)")
+    p.add_argument("--doc", action="append", help="only these document ids (repeatable)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--reranker", default=None, help=RERANKER_HELP)
+    p.set_defaults(func=cmd_search)
+
     p = sub.add_parser("ls", parents=[common], help="list stored documents")
     p.set_defaults(func=cmd_ls)
 
@@ -297,6 +336,10 @@ def parser() -> argparse.ArgumentParser:
 
     p.add_argument("--reranker", default=None, help=RERANKER_HELP)
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("samples", help="write sample documents, a chart image and questions to try unirag on")
+    p.add_argument("folder", nargs="?", default="samples")
+    p.set_defaults(func=cmd_samples)
 
     p = sub.add_parser("init", help="write a commented default pipeline config")
     p.add_argument("path", nargs="?", default="unirag.yaml")
@@ -348,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
-    if args.command == "query" and not (args.text or args.image):
+    if args.command in ("query", "search") and not (args.text or args.image):
         print("error: give a question, an --image, or both", file=sys.stderr)
         return 2
     try:

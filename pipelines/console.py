@@ -11,10 +11,13 @@ A: The pack stores 12 kWh.
 from __future__ import annotations
 
 import sys
-from typing import TextIO
 from collections.abc import Iterable
+from typing import TextIO
 
-from unirag.rag.types import Answer
+from unirag.rag.types import Answer, Hit
+
+EVIDENCE_SHOWN = 5  # hits printed under a reply that does not answer, so the user can look
+SNIPPET_CHARS = 200  # characters of a hit's text shown in a listing
 
 
 def print_stream(pieces: Iterable[str | Answer], question: str, out: TextIO | None = None) -> Answer:
@@ -39,13 +42,36 @@ def print_stream(pieces: Iterable[str | Answer], question: str, out: TextIO | No
     return answer
 
 
+def hit_json(hit: Hit, rank: int) -> dict:
+    """One ranked piece of evidence as `--json` prints it."""
+    c = hit.chunk
+    return {"rank": rank, "doc": c.doc_id, "page": c.page, "modality": c.modality, "bbox": c.bbox,
+            "score": round(hit.score, 4), "chunk": c.id, "crop": hit.crop_path or None,
+            "caption": c.caption, "text": c.text[:SNIPPET_CHARS]}
+
+
+
+def print_hits(hits: Iterable[Hit], out: TextIO | None = None, indent: str = "") -> None:
+    """Ranked hits, one line each: rank, doc, page, kind, region, score, crop, and a snippet."""
+    out = out or sys.stdout
+    for i, h in enumerate(hits, 1):
+        c = h.chunk
+        region = "" if c.bbox is None else " region (" + ", ".join(f"{v:.0f}" for v in c.bbox) + ")"
+        crop = f" crop {h.crop_path}" if h.crop_path else ""
+        snippet = " ".join((c.caption or c.text).split())[:SNIPPET_CHARS // 2]
+        print(f"{indent}{i:>2}. {c.doc_id} p.{c.page} {c.modality}{region} score {h.score:.3f}{crop}", file=out)
+        if snippet:
+            print(f"{indent}    {snippet}", file=out)
+
+
 def print_answer(answer: Answer, out: TextIO | None = None, header: bool = True) -> None:
     out = out or sys.stdout
     if header:
         print(f"Q: {answer.question}", file=out)
         print(f"A: {answer.text}", file=out)
     if not answer.found:
-        print("   (the retrieved evidence does not answer it)", file=out)
+        print("   (the retrieved evidence does not answer it; what was found:)", file=out)
+        print_hits(answer.hits[:EVIDENCE_SHOWN], out, indent="   ")
     for i, c in enumerate(answer.citations, 1):
         region = "" if c.bbox is None else " region (" + ", ".join(f"{v:.0f}" for v in c.bbox) + ")"
         crop = f" crop {c.source}" if c.source else ""

@@ -2,8 +2,9 @@
 
 - ```python blocks run in order (paths under /tmp/unirag-readme are redirected to tmp_path).
 - ```bash blocks: every `unirag ...` line must parse with the real CLI parser (so no flag in the
-  README goes stale), and each line that only needs local files runs in a folder holding the files
-  it names (docs/, more.pdf, chart.png, questions.txt) and must exit 0. Lines that need the shared
+  README goes stale), and each line that only needs local files runs, in README order, in an empty
+  folder (the block's first command, `unirag samples`, writes the files the others use) and must
+  exit 0. Lines that need the shared
   corpus, a server, a cluster or a placeholder (DIR, STORE, `...`) are parsed only; `make`, `pip`,
   `chroma run` and `ray start` lines are set-up steps that CI itself runs or that need a cluster.
 """
@@ -13,10 +14,8 @@ import shlex
 import sys
 from pathlib import Path
 
-import pymupdf
 import pytest
 
-from unirag.parsers.samples import make_sample_docs, make_sample_pdf, make_two_column_pdf
 from unirag.pipelines.cli import main, parser
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -63,12 +62,7 @@ def test_every_readme_command_parses():
 
 @pytest.fixture
 def sandbox(tmp_path, monkeypatch):
-    make_sample_docs(tmp_path / "docs")
-    make_sample_pdf(tmp_path / "docs" / "report.pdf")
-    make_two_column_pdf(tmp_path / "more.pdf")
-    with pymupdf.open(tmp_path / "docs" / "report.pdf") as d:
-        d[1].get_pixmap(dpi=110, clip=pymupdf.Rect(60, 80, 540, 420)).save(tmp_path / "chart.png")
-    (tmp_path / "questions.txt").write_text("What was the peak temperature?\nquit\n")
+    """An empty folder: the README's command block makes every file it uses (`unirag samples`)."""
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -88,4 +82,5 @@ def test_local_readme_commands_run(sandbox, monkeypatch, capsys):
         out = capsys.readouterr()
         assert code == 0, f"`{line}` exited {code}: {out.err[-2000:]}"
         ran.append(argv[0])
-    assert {"ingest", "query", "ls", "rm", "init", "chat"} <= set(ran)
+    assert {"samples", "ingest", "query", "search", "ls", "rm", "init", "chat"} <= set(ran)
+    assert ran[0] == "samples"  # run in README order, the first command makes the files

@@ -104,3 +104,31 @@ def test_interrupted_ingest_is_repaired_without_duplicates(folder, tmp_path, cap
     assert pipe.store.docs()[good[0].stem]["chunks"] == full - 3
     report = Pipeline(db=tmp_path / "db", encoder={"name": "hash"}).ingest(good[:1], progress=False)
     assert report.added == [good[0].stem] and pipe.store.count() == full
+
+
+def test_search_lists_ranked_evidence_without_an_answer(folder, tmp_path, capsys):
+    docs, good = folder
+    db = str(tmp_path / "db")
+    main(["ingest", *map(str, good), "--db", db, "--encoder", "hash", "-q"])
+    capsys.readouterr()
+    assert main(["search", "peak temperature table", "--db", db, "--json", "-k", "3"]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert [h["rank"] for h in hits] == [1, 2, 3]
+    assert set(hits[0]) >= {"doc", "page", "modality", "bbox", "score", "crop", "chunk"}
+    assert hits[0]["score"] >= hits[1]["score"] >= hits[2]["score"]
+    assert main(["search", "peak temperature table", "--db", db, "--modality", "table"]) == 0
+    out = capsys.readouterr().out
+    assert " 1. " in out and " table region (" in out and "A: " not in out and out.rstrip().endswith("hit(s)")
+
+
+def test_a_refusal_still_shows_its_evidence(folder, tmp_path, capsys):
+    docs, good = folder
+    db = str(tmp_path / "db")
+    main(["ingest", *map(str, good), "--db", db, "--encoder", "hash", "-q"])
+    capsys.readouterr()
+    assert main(["query", "zebra migration xylophone quantum", "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "does not answer it" in out and " 1. " in out
+    assert main(["query", "zebra migration xylophone quantum", "--db", db, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert not result["found"] and result["evidence"] and result["evidence"][0]["rank"] == 1
