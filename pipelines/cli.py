@@ -272,7 +272,10 @@ GENERATOR_HELP = ("answer generator: extractive (default, no LLM), openai, or a 
 
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="unirag", description="Multimodal RAG over PDFs, offline by default.")
+    debug = "on failure, print the full traceback instead of one error line"
+    ap.add_argument("--debug", action="store_true", help=debug)
     common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug)
     common.add_argument("--config", default=None, help="pipeline config file (YAML/JSON; see `unirag init`)")
     common.add_argument("--db", default=None, help="store folder (default: the config's, else .unirag)")
     common.add_argument("--chroma-url", default=None, help="use a Chroma server, e.g. http://127.0.0.1:8000")
@@ -397,9 +400,21 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _resolve_config(args)
         return args.func(args)
-    except (ValueError, FileNotFoundError, ImportError, GenerationError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    except (Exception, KeyboardInterrupt) as e:  # one line and an exit status; --debug: the traceback
+        if args.debug:
+            raise
+        from unirag.rag.store.chroma import StoreBusyError
+
+        if isinstance(e, (ValueError, FileNotFoundError, ImportError, GenerationError)):
+            code, message = 2, str(e)  # the command line, its files, its --generator or a missing extra
+        elif isinstance(e, (StoreBusyError, OSError)):
+            code, message = 1, str(e)
+        elif isinstance(e, KeyboardInterrupt):
+            code, message = 130, "interrupted"
+        else:
+            code, message = 1, f"unexpected {type(e).__name__}: {e} (run with --debug for the traceback)"
+        print(_printable(f"error: {message}").replace("\n", " "), file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

@@ -6,25 +6,33 @@ pass embeddings explicitly (Chroma's built-in embedding function downloads a mod
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
 import signal
+import sqlite3
 import threading
+import time
 from collections.abc import Iterable
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
+from unirag.rag.store.sharing import SEEN, StoreBusyError, WriteTracked, last_write_seq
 from unirag.rag.types import Chunk, Document, Hit, Query, content_hash
 
 BATCH = 1000
 PAGE = 5000  # chunks per read when listing the whole collection
-COUNT_TTL = 2.0  # seconds a count is trusted for changes made by other processes
 # Test hook, not a setting: with UNIRAG_FAULT_KILL_AFTER_CHUNKS=N in the environment, `add` upserts
 # in batches that end exactly at the N-th chunk this process stores, then SIGKILLs the process
 # (tests/rag/test_store_fault.py and tests/pipelines/test_crash.py use it to die mid-ingest).
 FAULT_KILL_AFTER_CHUNKS = "UNIRAG_FAULT_KILL_AFTER_CHUNKS"
+COUNT_TTL = 2.0  # seconds a count (and the look at the files on disk) is trusted for other processes' changes
+RETRIES = 5  # reads retried on a reopened store when Chroma fails on segments another process is rewriting
+BACKOFF = 0.1  # seconds before the first retry, doubled for each next one (3.1 s in all)
+log = logging.getLogger(__name__)
 _PLAIN_NAME = re.compile(r"[^./\\\x00-\x1f][^/\\\x00-\x1f]{0,199}")
 
 
@@ -103,6 +111,10 @@ class ChromaStore:
         self._rows: tuple[tuple[int, int], dict] = ((-1, -1), {})  # chunk rows read by all_chunks()
         self._counted = (-1.0, -1, 0)  # (time, revision, count) of the last count
         self._stored = 0  # chunks upserted through this object (for the FAULT_KILL_AFTER_CHUNKS hook)
+        self._seq = None  # the store's last write as this object last saw it (`last_write_seq`)
+        self._writes = 0  # writes of this object in progress
+        self._looked_at = 0.0  # when we last looked for other processes' writes (monotonic seconds)
+        self._system = None  # the Chroma System of an embedded store
 
     def to_dict(self) -> dict:
         return {"path": str(self.path), "url": self.url, "collection": self.collection}
@@ -111,9 +123,15 @@ class ChromaStore:
     def crops_dir(self) -> Path:
         return self.path / "crops"
 
-    def _open(self):
+    def _open(self, fresh: bool = False, look: bool = False):
+        """The collection, opened on first use. An embedded store is reopened when `fresh`, or when
+        another process has written it since we last looked (Chroma's embedded client keeps the
+        vector index it loaded and never sees their additions); we look every COUNT_TTL seconds,
+        or now with `look`."""
+        if self._col is not None and not fresh and not self.url:
+            fresh = (look or time.monotonic() - self._looked_at > COUNT_TTL) and self._written_elsewhere()
         with self._lock:
-            if self._col is None:
+            if self._col is None or (fresh and not self.url):
                 import chromadb
                 from chromadb.config import Settings
 
@@ -125,17 +143,98 @@ class ChromaStore:
                     client = chromadb.HttpClient(host=u.hostname, port=u.port or 8000, settings=settings)
                 else:
                     self.path.mkdir(parents=True, exist_ok=True)
-                    client = chromadb.PersistentClient(path=str(self.path / "chroma"), settings=settings)
-                self._col = client.get_or_create_collection(
+                    self._seq = self._last_write()  # read first: what we read is at least this new
+                    client = self._embedded_client(settings, fresh=self._col is not None)
+                col = client.get_or_create_collection(
                     self.collection, configuration={"hnsw": {"space": "ip"}}, embedding_function=None)
+                if self._col is not None:
+                    self.revision += 1  # what we read may differ: derived indexes rebuild
+                self._col = WriteTracked(col, self._writing)
         return self._col
+
+    def _embedded_client(self, settings, fresh: bool):
+        """A client on a Chroma System that has seen the store's last write: Chroma shares one per
+        path within a process, and it keeps the segments it loaded, so one opened before another
+        process wrote is replaced (holders of it, a read in another thread, finish on it)."""
+        import chromadb
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        path = str(self.path / "chroma")
+        shared = SharedSystemClient._identifier_to_system.get(path)  # a persistent System's key is its path
+        if fresh or shared is None or SEEN.get(shared, -1) != self._seq:
+            SharedSystemClient._identifier_to_system.pop(path, None)
+        client = chromadb.PersistentClient(path=path, settings=settings)
+        self._system = client._system
+        SEEN[self._system] = self._seq
+        return client
+
+    @contextmanager
+    def _writing(self):
+        """Around each write through this object (see `WriteTracked`): yields the collection to write
+        to, reopened first if another process wrote since we last looked."""
+        col = self._open(look=not self.url)
+        with self._lock:
+            self._writes += 1
+        try:
+            yield col
+        finally:
+            with self._lock:
+                self._writes -= 1
+            if not self.url:
+                self._seq = SEEN[self._system] = self._last_write()
+
+    def _last_write(self):
+        """`last_write_seq` of this store; while a writer holds the file locked, the one seen before."""
+        try:
+            return last_write_seq(self.path / "chroma")
+        except sqlite3.OperationalError as e:
+            log.debug("%s: not checked for other processes' writes: %s", self.path, e)
+            return self._seq
+
+    def _written_elsewhere(self) -> bool:
+        """Whether another process has written the store since we last looked. A change while a
+        write of ours runs is taken for ours: a reopen must not split one (its vectors would go to
+        two copies of the index)."""
+        self._looked_at = time.monotonic()
+        seq = self._last_write()
+        if seq == self._seq or seq == SEEN.get(self._system):  # seen, or written through our System
+            self._seq = seq
+            return False
+        if self._quiet():
+            return True
+        self._seq = seq
+        return False
+
+    def _quiet(self) -> bool:
+        """No write of ours runs."""
+        return self._writes == 0
+
+    def _read(self, what: str, read, look: bool = False):
+        """`read(collection)`, retried on a reopened store (after BACKOFF, doubling) while Chroma
+        fails with an internal error, as it does on segments another process is rewriting."""
+        from chromadb.errors import InternalError
+
+        for attempt in range(RETRIES + 1):
+            if attempt:
+                time.sleep(BACKOFF * 2 ** (attempt - 1))
+            try:
+                return read(self._open(fresh=attempt > 0 and self._quiet(), look=look))
+            except InternalError as e:
+                if self.url:
+                    raise
+                error = e
+        raise StoreBusyError(
+            f"store {self.path}: {what} failed {RETRIES + 1} times ({error}); another process is probably "
+            "writing it: try again when it has finished. An embedded store takes one writer at a time; for "
+            "several processes at once, serve it with `chroma run --path "
+            f"{self.path / 'chroma'}` and pass --chroma-url") from error
 
     def recorded_encoder(self) -> dict | None:
         """The encoder config this store was built with, if any. It is data (a store folder or a
         shared server may come from anyone): only a config naming registered encoders is returned."""
         from unirag.rag.encoders import registered_only
 
-        stored = (self._open().metadata or {}).get("unirag_encoder")
+        stored = (self._read("reading the encoder", lambda col: col.metadata) or {}).get("unirag_encoder")
         if not stored:
             return None
         where = f"store {self.url or self.path}: recorded encoder"
@@ -159,18 +258,17 @@ class ChromaStore:
                              "use the same encoder or a new --db")
 
     def count(self) -> int:
-        return self._open().count()
+        return self._read("counting chunks", lambda col: col.count())
 
     def version(self) -> tuple[int, int]:
         """(chunk count, revision): changes whenever this object changes the store, and within
-        COUNT_TTL seconds when another process does. Counting a 100k collection takes ~15 ms,
-        too much to repeat for every query."""
-        import time
-
+        COUNT_TTL seconds when another process does (the store is reopened then, to see it).
+        Counting a 100k collection takes ~15 ms, too much to repeat for every query."""
         now = time.monotonic()
         at, revision, n = self._counted
         if revision != self.revision or now - at > COUNT_TTL:
-            revision, n = self.revision, self.count()
+            n = self._read("counting chunks", lambda col: col.count(), look=True)
+            revision = self.revision  # after a reopen by the count
             self._counted = (now, revision, n)
         return n, revision
 
@@ -178,9 +276,9 @@ class ChromaStore:
         """{doc_id: {"sha256", "chunks" (stored), "expected", "source", "complete"}}. A document
         caught half-way through `add` (a crash) is not complete: its chunks are too few, too
         many (stale ones of the earlier version), or of two versions (then "sha256" is "")."""
-        col = self._open()
-        metas = [m for offset in range(0, col.count(), PAGE)
-                 for m in col.get(include=["metadatas"], limit=PAGE, offset=offset)["metadatas"]]
+        metas = self._read("listing documents", lambda col: [
+            m for offset in range(0, col.count(), PAGE)
+            for m in col.get(include=["metadatas"], limit=PAGE, offset=offset)["metadatas"]])
         out: dict[str, dict] = {}
         for m in metas:
             d = out.setdefault(m["doc_id"], {"sha256": m["doc_sha"], "chunks": 0,
@@ -194,8 +292,10 @@ class ChromaStore:
 
     def missing_docs(self, doc_ids: Iterable[str]) -> list[str]:
         """The ids among `doc_ids` that the store holds no chunk of."""
-        col = self._open()
-        return [d for d in dict.fromkeys(doc_ids) if not col.get(where={"doc_id": d}, limit=1, include=[])["ids"]]
+        def missing(col) -> list[str]:
+            return [d for d in dict.fromkeys(doc_ids) if not col.get(where={"doc_id": d}, limit=1, include=[])["ids"]]
+
+        return self._read("looking up documents", missing)
 
     def crop_dir(self, doc_id: str) -> Path:
         """The folder of a document's crops: always a direct child of `crops_dir`."""
@@ -272,12 +372,12 @@ class ChromaStore:
 
     def search(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[Hit]:
         """Dense search; scores are inner products (cosine similarities for unit vectors)."""
-        col = self._open()
         n = self.version()[0]
         if n == 0:
             return []
-        res = col.query(query_embeddings=[np.asarray(vector, np.float32).tolist()], n_results=min(k, n),
-                        where=where, include=["distances"])
+        embedding = [np.asarray(vector, np.float32).tolist()]
+        res = self._read("searching", lambda col: col.query(
+            query_embeddings=embedding, n_results=min(k, n), where=where, include=["distances"]))
         return self.hits(res["ids"][0], [1.0 - d for d in res["distances"][0]], "dense")
 
     def all_chunks(self) -> list[Chunk]:
@@ -285,11 +385,16 @@ class ChromaStore:
         `get` of ~100k chunks exceeds SQLite's variable limit inside Chroma. The rows are kept
         for `hits` until the store changes: fetching 50 hits' text and metadata from Chroma took
         ~25 ms a query at 100k chunks, far more than the searches themselves."""
-        col, rows = self._open(), {}
         version = self.version()
-        for offset in range(0, version[0], PAGE):
-            res = col.get(include=["documents", "metadatas"], limit=PAGE, offset=offset)
-            rows.update((cid, (t, m)) for cid, t, m in zip(res["ids"], res["documents"], res["metadatas"]))
+
+        def read(col) -> dict:
+            rows = {}
+            for offset in range(0, version[0], PAGE):
+                res = col.get(include=["documents", "metadatas"], limit=PAGE, offset=offset)
+                rows.update((cid, (t, m)) for cid, t, m in zip(res["ids"], res["documents"], res["metadatas"]))
+            return rows
+
+        rows = self._read("reading chunks", read)
         self._rows = (version, rows)
         return [_chunk(cid, t, m) for cid, (t, m) in rows.items()]
 
@@ -315,7 +420,7 @@ class ChromaStore:
         found = {}
         missing = [cid for cid in ids if cid not in rows]
         if missing:
-            res = self._open().get(ids=missing, include=["documents", "metadatas"])
+            res = self._read("reading hits", lambda col: col.get(ids=missing, include=["documents", "metadatas"]))
             found = {cid: (t, m) for cid, t, m in zip(res["ids"], res["documents"], res["metadatas"])}
         return [self._hit(cid, *(rows.get(cid) or found[cid]), s, source)
                 for cid, s in zip(ids, scores) if cid in rows or cid in found]
