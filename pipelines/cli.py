@@ -403,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     except (Exception, KeyboardInterrupt) as e:  # one line and an exit status; --debug: the traceback
         if args.debug:
             raise
+        from unirag.pipelines.console import printable
         from unirag.rag.store.chroma import StoreBusyError
 
         if isinstance(e, (ValueError, FileNotFoundError, ImportError, GenerationError)):
@@ -413,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
             code, message = 130, "interrupted"
         else:
             code, message = 1, f"unexpected {type(e).__name__}: {e} (run with --debug for the traceback)"
-        print(_printable(f"error: {message}").replace("\n", " "), file=sys.stderr)
+        print(printable(f"error: {message}").replace("\n", " "), file=sys.stderr)
         return code
 
 
