@@ -297,25 +297,22 @@ def parser() -> argparse.ArgumentParser:
                         "local instance, or 'auto', or ray://HOST:10001; put it after the paths")
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("query", parents=[common], help="answer a question with citations")
-    p.add_argument("text", nargs="?", default="")
-    p.add_argument("--image", help="query image (PNG/JPEG), alone or with text")
+    asking = argparse.ArgumentParser(add_help=False)  # what `query` and `search` share
+    asking.add_argument("text", nargs="?", default="")
+    asking.add_argument("--image", help="query image (PNG/JPEG), alone or with text")
+    asking.add_argument("--modality", action="append", help="only these chunk kinds (repeatable)")
+    asking.add_argument("--doc", action="append", help="only these document ids (repeatable)")
+    asking.add_argument("--json", action="store_true", help="print JSON")
+    asking.add_argument("--reranker", default=None, help=RERANKER_HELP)
+
+    p = sub.add_parser("query", parents=[common, asking], help="answer a question with citations")
     p.add_argument("-k", type=int, default=10, help="chunks to retrieve as evidence (default 10)")
-    p.add_argument("--modality", action="append", help="only these chunk kinds (repeatable)")
-    p.add_argument("--doc", action="append", help="only these document ids (repeatable)")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--reranker", default=None, help=RERANKER_HELP)
     p.add_argument("--generator", default=None, help=GENERATOR_HELP)
     p.set_defaults(func=cmd_query)
 
-    p = sub.add_parser("search", parents=[common], help="list the ranked evidence for a question; no answer step")
-    p.add_argument("text", nargs="?", default="")
-    p.add_argument("--image", help="query image (PNG/JPEG), alone or with text")
+    p = sub.add_parser("search", parents=[common, asking],
+                       help="list the ranked evidence for a question; no answer step")
     p.add_argument("-k", type=int, default=10, help="hits to list (default 10)")
-    p.add_argument("--modality", action="append", help="only these chunk kinds (repeatable)")
-    p.add_argument("--doc", action="append", help="only these document ids (repeatable)")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--reranker", default=None, help=RERANKER_HELP)
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("ls", parents=[common], help="list stored documents")
