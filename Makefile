@@ -11,15 +11,20 @@ export SCARF_NO_ANALYTICS := true
 export DO_NOT_TRACK := true
 export OMP_THREAD_LIMIT := 1
 
-.PHONY: demo test test-llm test-slow install system clean
+.PHONY: demo test lint test-llm test-slow install system clean
 
 demo: install
 	rm -rf .demo
 	$(VENV)/bin/unirag demo --db .demo/db
 
-test: install
+test: install lint
 	$(PY) -m pytest -q
 	$(MAKE) test-llm
+
+# ruff (pyflakes, bugbear, pyupgrade) and mypy over the whole package; both configured in pyproject.toml.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 # The generator against a real LLM server (llama.cpp + Gemma 3 270M on 127.0.0.1).
 test-llm: $(LLM_STAMP)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,15 +73,17 @@ class PdfParser:
                 "ocr_languages": self.ocr_languages, "ocr_dpi": self.ocr_dpi, "ocr_jobs": self.ocr_jobs,
                 "max_pages": self.max_pages, "figure_ocr": self.figure_ocr}
 
-    def parse(self, path: str | Path, doc_id: str | None = None, timer: StageTimer | None = None) -> Document:
-        """Parse one PDF; pass a `StageTimer` to get the seconds spent per stage."""
+    def parse(self, path: str | Path, doc_id: str | None = None, timer: StageTimer | None = None,
+              on_page: Callable[[int, int], None] | None = None) -> Document:
+        """Parse one PDF; pass a `StageTimer` to get the seconds spent per stage, and `on_page` to
+        hear (pages done, pages in all) as each page is finished."""
         path = Path(path)
         timer = timer or StageTimer()
         pdf = self._open(path)
         warnings: list[str] = []
         try:
             pages = self._read_pages(pdf, path, warnings, timer)
-            chunks = self._build(pdf, path, doc_id or path.stem, pages, warnings, timer)
+            chunks = self._build(pdf, path, doc_id or path.stem, pages, warnings, timer, on_page)
             title = _title(pages)
         finally:
             pdf.close()
@@ -150,7 +153,8 @@ class PdfParser:
                     out[i].lines = page.lines
         return out
 
-    def _build(self, pdf, path: Path, doc_id: str, pages: list[_PageText], warnings: list[str], timer: StageTimer):
+    def _build(self, pdf, path: Path, doc_id: str, pages: list[_PageText], warnings: list[str], timer: StageTimer,
+               on_page: Callable[[int, int], None] | None = None):
         repeat = RepeatFilter([(p.height, p.lines) for p in pages])
         headings = HeadingDetector.for_pages([p.lines for p in pages])
         images = [_image_info(page) for page in pdf]  # once per page: it interprets the page
@@ -170,6 +174,8 @@ class PdfParser:
                 units = []
             with timer("layout"):
                 builder.add_page(i + 1, units, page_text, tuple(page.rect))
+            if on_page is not None:
+                on_page(i + 1, len(pages))
         with timer("layout"):
             return builder.chunks()
 

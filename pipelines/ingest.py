@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import inspect
 import logging
+import queue as queues
 import multiprocessing
 import os
 import shutil
@@ -12,7 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from tqdm import tqdm
 
@@ -25,6 +27,9 @@ from unirag.rag.types import Document
 
 log = logging.getLogger("unirag.ingest")
 
+PROGRESS_POLL_S = 0.2  # seconds between looks at the parser processes' page reports
+PageCallback = Callable[[tuple[str, int, int]], None]  # gets (doc id, pages done, pages in all)
+_PAGE_REPORTS = None  # in a parser process: the queue its page reports go to
 EXIT_WAIT_S = 5.0  # seconds to wait for a dead parser process's exit code before reporting it unknown
 
 
@@ -92,12 +97,25 @@ def _utf8(text: str) -> bool:
         return False
 
 
-def _parse(parser_config: dict, path: str, doc_id: str, allow_imports: bool = False) -> Document | str:
-    """Runs in a worker process: a Document, or the error message naming the file."""
+def _start_worker(parent: int, reports) -> None:
+    """First thing in a parser process: end with the ingest process, send page reports to `reports`."""
+    global _PAGE_REPORTS
+    end_with_parent(parent)
+    _PAGE_REPORTS = reports
+
+
+def _parse(parser_config: dict, path: str, doc_id: str, allow_imports: bool = False,
+           on_page: PageCallback | None = None) -> Document | str:
+    """Runs in a worker process (or in this one): a Document, or the error message naming the
+    file. Each finished page is reported to `on_page`, or in a parser process to the ingest."""
     from unirag.parsers import ParseError, parser_for
 
     try:
-        return parser_for(path, parser_config, allow_imports).parse(path, doc_id=doc_id)
+        parser = parser_for(path, parser_config, allow_imports)
+        report = on_page or (_PAGE_REPORTS.put if _PAGE_REPORTS is not None else None)
+        if report is None or "on_page" not in inspect.signature(parser.parse).parameters:
+            return parser.parse(path, doc_id=doc_id)
+        return parser.parse(path, doc_id=doc_id, on_page=lambda done, total: report((doc_id, done, total)))
     except ParseError as e:
         return str(e)
     except Exception as e:  # a parser bug must not take the batch down
@@ -111,6 +129,53 @@ def _exit_code(pool: cf.ProcessPoolExecutor) -> int | None:
         return None
     procs[0].join(EXIT_WAIT_S)
     return procs[0].exitcode
+
+
+def _page_count(path: Path) -> int:
+    """Pages in a file, for the progress bar: a PDF's page count, else 1 (also for unreadable files)."""
+    if path.suffix.lower() != ".pdf":
+        return 1
+    import pymupdf
+
+    try:
+        with pymupdf.open(path) as pdf:
+            return max(pdf.page_count, 1)
+    except Exception:  # the parser will say what is wrong with it
+        return 1
+
+
+def _drain(reports, on_page: PageCallback | None) -> None:
+    """Pass the page reports waiting in `reports` on to `on_page`."""
+    while True:
+        try:
+            report = reports.get_nowait()
+        except queues.Empty:
+            return
+        if on_page is not None:
+            on_page(report)
+
+
+class _PageProgress:
+    """Pages parsed so far: on a tqdm bar, and told to an optional `on_page` callback."""
+
+    def __init__(self, bar: tqdm, on_page: PageCallback | None = None):
+        self.bar, self.on_page = bar, on_page
+        self.seen: dict[str, int] = {}
+
+    def page(self, report: tuple[str, int, int]) -> None:
+        """A page report; one that arrives late (a parser process's queue is not ordered with
+        its results) is dropped, so each document's reports only go up."""
+        doc_id, done, total = report
+        if done <= self.seen.get(doc_id, 0):
+            return
+        self.bar.update(done - self.seen.get(doc_id, 0))
+        self.seen[doc_id] = done
+        if self.on_page is not None:
+            self.on_page(report)
+
+    def finish(self, doc_id: str, pages: int) -> None:
+        """A document is stored (or failed): all its `pages` count as done."""
+        self.page((doc_id, pages, pages))
 
 
 class Ingestor:
@@ -160,7 +225,10 @@ class Ingestor:
             shutil.rmtree(folder, ignore_errors=True)
         return todo
 
-    def run(self, paths: Iterable[str | Path], progress: bool = True) -> IngestReport:
+    def run(self, paths: Iterable[str | Path], progress: bool = True,
+            on_page: PageCallback | None = None) -> IngestReport:
+        """Ingest files and folders; `progress` draws a bar of pages parsed, and `on_page` hears
+        (doc id, pages done, pages in all) as each page of a document is parsed."""
         start = time.perf_counter()
         report = IngestReport()
         self.store.check_encoder(self.encoder.to_dict())
@@ -170,17 +238,21 @@ class Ingestor:
         if self._pooled(todo) and main_rerun_problem():
             report.warnings.append(f"parsed in this process, not in {self.workers} parser processes: "
                                    f"{main_rerun_problem()} (parser processes re-run it)")
-        bar = tqdm(total=len(todo), desc="ingest", unit="doc", disable=not progress or not todo)
-        with closing(self._results(todo)) as results:  # an exception here shuts the parser pool down now
+        planned = {d: _page_count(f) for f, d, _ in todo}
+        bar = tqdm(total=sum(planned.values()), desc="ingest", unit="page", disable=not progress or not todo)
+        pages = _PageProgress(bar, on_page)
+        with closing(self._results(todo, pages.page)) as results:  # an exception here shuts the parser pool down now
             for path, result in results:
                 self._store(path, result, report, bar)
+                pages.finish(path.stem, planned[path.stem])
         bar.close()
         report.seconds = time.perf_counter() - start
         return report
 
-    def _results(self, todo: list[tuple[Path, str, str]]) -> Iterator[tuple[Path, Embedded | str]]:
+    def _results(self, todo: list[tuple[Path, str, str]],
+                 on_page: PageCallback | None = None) -> Iterator[tuple[Path, Embedded | str]]:
         """(file, embedded document or error) for each file, in completion order."""
-        with closing(self._parsed(todo)) as parsed_docs:
+        with closing(self._parsed(todo, on_page)) as parsed_docs:
             for path, parsed in parsed_docs:
                 if isinstance(parsed, str):
                     yield path, parsed
@@ -194,29 +266,33 @@ class Ingestor:
         """Whether `todo` is worth parser processes: several files and several workers."""
         return len(todo) > 1 and self.workers > 1
 
-    def _parsed(self, todo: list[tuple[Path, str, str]]) -> Iterator[tuple[Path, Document | str]]:
+    def _parsed(self, todo: list[tuple[Path, str, str]],
+                on_page: PageCallback | None = None) -> Iterator[tuple[Path, Document | str]]:
         if not self._pooled(todo) or main_rerun_problem():
             for f, d, _ in todo:
-                yield f, _parse(self.parser_config, str(f), d, self.allow_imports)
+                yield f, _parse(self.parser_config, str(f), d, self.allow_imports, on_page)
             return
         queue = list(reversed(todo))
         while queue:
             try:
-                yield from self._pool_parse(queue, self.workers)
+                yield from self._pool_parse(queue, self.workers, on_page)
             except BrokenProcessPool:
                 # a parser process died; the files it may have held are retried one per process
                 for item in list(reversed(queue)):
                     queue.remove(item)
-                    yield from self._pool_parse([item], 1)
+                    yield from self._pool_parse([item], 1, on_page)
 
-    def _pool_parse(self, queue: list, workers: int) -> Iterator[tuple[Path, Document | str]]:
+    def _pool_parse(self, queue: list, workers: int,
+                    on_page: PageCallback | None = None) -> Iterator[tuple[Path, Document | str]]:
         """Parse files popped from `queue` in a process pool, 2 per worker in flight; a file
         leaves `queue` only when its result is in. Raises BrokenProcessPool if a worker dies
         while several files are in flight; with one file, that file fails instead. However this
         ends (results all in, an exception, KeyboardInterrupt, the generator closed early), queued
         files are cancelled and the workers are waited for."""
         ctx = multiprocessing.get_context("spawn")
-        pool = cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=end_with_parent, initargs=(os.getpid(),))
+        reports = ctx.Queue()  # (doc id, pages done, pages in all) from the parser processes
+        pool = cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_worker,
+                                      initargs=(os.getpid(), reports))
         try:
             pending: dict[cf.Future, tuple] = {}
             waiting = list(queue)
@@ -224,7 +300,8 @@ class Ingestor:
                 while waiting and len(pending) < 2 * workers:
                     f, d, sha = item = waiting.pop()
                     pending[pool.submit(_parse, self.parser_config, str(f), d, self.allow_imports)] = item
-                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                done, _ = cf.wait(pending, timeout=PROGRESS_POLL_S, return_when=cf.FIRST_COMPLETED)
+                _drain(reports, on_page)
                 for fut in done:
                     item = pending.pop(fut)
                     try:
@@ -237,9 +314,9 @@ class Ingestor:
                     yield item[0], result
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+            reports.close()
 
     def _store(self, path: Path, result: Embedded | str, report: IngestReport, bar: tqdm) -> None:
-        bar.update(1)
         if isinstance(result, str):
             report.failed.append((str(path), result.removeprefix(f"{path}: ")))
             return
@@ -252,4 +329,4 @@ class Ingestor:
         report.added.append(doc.doc_id)
         report.pages += doc.n_pages
         report.warnings.extend(f"{path}: {w}" for w in doc.warnings)
-        bar.set_postfix(pages=report.pages, chunks=report.chunks)
+        bar.set_postfix(docs=len(report.added), chunks=report.chunks)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from unirag.pipelines.config import DEFAULT_ENCODER, DEFAULTS, ENCODER_PRESETS, check, load_config
-from unirag.pipelines.ingest import IngestReport, Ingestor
+from unirag.pipelines.ingest import IngestReport, Ingestor, PageCallback
 from unirag.rag.indexing import embed
 from unirag.rag.encoders import encoder_from_dict
 from unirag.rag.generation import generator_from_dict
@@ -83,11 +83,13 @@ class Pipeline:
     def to_dict(self) -> dict:
         return {k: (dict(v) if isinstance(v, dict) else v) for k, v in self.config.items()}
 
-    def ingest(self, paths: Iterable[str | Path] | str | Path, progress: bool = True) -> IngestReport:
-        """Parse, embed and store files (folders are walked); unchanged files are skipped."""
+    def ingest(self, paths: Iterable[str | Path] | str | Path, progress: bool = True,
+               on_page: PageCallback | None = None) -> IngestReport:
+        """Parse, embed and store files (folders are walked); unchanged files are skipped.
+        `progress` draws a bar of pages parsed; `on_page` hears (doc id, pages done, pages in all)."""
         if isinstance(paths, (str, Path)):
             paths = [paths]
-        return self.ingestor.run(paths, progress=progress)
+        return self.ingestor.run(paths, progress=progress, on_page=on_page)
 
     def add_documents(self, docs: Iterable[Document]) -> IngestReport:
         """Embed and store already-parsed documents (e.g. `unirag.pipelines.llamaindex.from_llamaindex`);

@@ -2,7 +2,7 @@
 by one, and each job reports its progress (files done out of total, per-file state).
 
 >>> class FakePipeline:
-...     def ingest(self, paths, progress=False):
+...     def ingest(self, paths, progress=False, on_page=None):
 ...         from unirag.pipelines.ingest import IngestReport
 ...         return IngestReport(added=[p.stem for p in paths], chunks=3, pages=1)
 >>> from pathlib import Path
@@ -79,7 +79,8 @@ class IngestJobs:
         for i, path in enumerate(paths):
             self._update(job_id, i, state="ingesting")
             try:
-                report = self.pipeline.ingest([path], progress=False)
+                report = self.pipeline.ingest([path], progress=False, on_page=lambda r, i=i: self._update(
+                    job_id, i, pages_done=r[1], pages_total=r[2]))
                 errors = [reason for _, reason in report.failed]
                 fields = {"state": "failed" if errors else ("unchanged" if report.skipped else "done"),
                           "pages": report.pages, "chunks": report.chunks, "error": "; ".join(errors),

@@ -65,7 +65,7 @@ def test_renderer_errors_name_the_file_but_their_reason_does_not(tmp_path):
 
 def test_jobs_report_each_file_and_survive_failures(tmp_path):
     class Flaky:
-        def ingest(self, paths, progress=False):
+        def ingest(self, paths, progress=False, on_page=None):
             if paths[0].stem == "bad":
                 raise RuntimeError("disk full")
             if paths[0].stem == "broken":
@@ -78,4 +78,17 @@ def test_jobs_report_each_file_and_survive_failures(tmp_path):
     assert [f["state"] for f in status["files"]] == ["done", "failed", "failed"]
     assert "disk full" in status["files"][1]["error"] and status["files"][2]["error"] == "not a PDF"
     assert jobs.wait(jobs.submit([tmp_path / "bad.pdf"]), 10)["state"] == "failed"
+    jobs.close()
+
+
+def test_jobs_report_pages_of_the_file_being_ingested(tmp_path):
+    class Paged:
+        def ingest(self, paths, progress=False, on_page=None):
+            for done in (1, 2):
+                on_page((paths[0].stem, done, 2))
+            return IngestReport(added=[paths[0].stem], pages=2, chunks=5)
+
+    jobs = IngestJobs(Paged())
+    status = jobs.wait(jobs.submit([tmp_path / "a.pdf"]), 10)
+    assert (status["files"][0]["pages_done"], status["files"][0]["pages_total"]) == (2, 2)
     jobs.close()

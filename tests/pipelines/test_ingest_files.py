@@ -85,3 +85,21 @@ def test_closing_the_results_early_shuts_the_parser_pool_down(three_docs, tmp_pa
     assert multiprocessing.active_children()  # the pool is running
     results.close()
     assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_pages_are_reported_as_they_are_parsed(tmp_path, workers):
+    from unirag.parsers.samples import make_sample_docs
+    from unirag.pipelines.ingest import Ingestor
+    from unirag.rag.encoders import make_encoder
+    from unirag.rag.store import ChromaStore
+
+    paths = make_sample_docs(tmp_path / "docs")
+    reports = []
+    ingestor = Ingestor(ChromaStore(path=tmp_path / "db"), make_encoder("hash"), {"name": "pymupdf", "ocr": "off"},
+                        workers=workers)
+    report = ingestor.run(paths, progress=False, on_page=reports.append)
+    for doc in report.added:
+        seen = [(done, total) for d, done, total in reports if d == doc]
+        total = seen[-1][1]
+        assert [done for done, _ in seen] == list(range(1, total + 1)), doc  # page by page, in order, once

@@ -127,11 +127,14 @@ function renderJob(li, s) {
     ? `Ingest ${s.state}: ${s.done}/${s.total} file(s) in ${s.seconds} s`
     : `Ingesting ${s.done}/${s.total} file(s)… ${s.seconds} s`;
   const bar = el("progress");
+  const current = s.files[s.done];  // the file being ingested: its pages parsed so far count too
+  const part = current && current.pages_total ? current.pages_done / current.pages_total : 0;
   bar.max = s.total;
-  bar.value = s.done;
+  bar.value = s.done + part;
   const files = el("ul", "", "files");
   for (const f of s.files) {
     let t = `${f.name}: ${f.state}`;
+    if (f.state === "ingesting" && f.pages_total) t += ` (page ${f.pages_done} of ${f.pages_total})`;
     if (f.chunks !== undefined && f.state !== "failed") t += ` (${f.pages} pages, ${f.chunks} chunks)`;
     if (f.error) t += ` — ${f.error}`;
     files.append(el("li", t, f.state === "failed" ? "error" : ""));
