@@ -12,7 +12,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 
 from tqdm import tqdm
 
@@ -137,7 +137,8 @@ class Ingestor:
 
     def _plan(self, files: list[Path], report: IngestReport) -> list[tuple[Path, str, str]]:
         stored = self.store.docs()
-        todo, ids = [], {}
+        todo: list[tuple[Path, str, str]] = []
+        ids: dict[str, Path] = {}
         for f in files:
             doc_id = f.stem
             if not _utf8(str(f)):
@@ -178,7 +179,7 @@ class Ingestor:
         report.seconds = time.perf_counter() - start
         return report
 
-    def _results(self, todo: list[tuple[Path, str, str]]) -> Iterator[tuple[Path, Embedded | str]]:
+    def _results(self, todo: list[tuple[Path, str, str]]) -> Generator[tuple[Path, Embedded | str]]:
         """(file, embedded document or error) for each file, in completion order."""
         with closing(self._parsed(todo)) as parsed_docs:
             for path, parsed in parsed_docs:
@@ -194,7 +195,7 @@ class Ingestor:
         """Whether `todo` is worth parser processes: several files and several workers."""
         return len(todo) > 1 and self.workers > 1
 
-    def _parsed(self, todo: list[tuple[Path, str, str]]) -> Iterator[tuple[Path, Document | str]]:
+    def _parsed(self, todo: list[tuple[Path, str, str]]) -> Generator[tuple[Path, Document | str]]:
         if not self._pooled(todo) or main_rerun_problem():
             for f, d, _ in todo:
                 yield f, _parse(self.parser_config, str(f), d, self.allow_imports)
