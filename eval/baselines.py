@@ -23,6 +23,7 @@ import time
 import warnings
 from pathlib import Path
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pymupdf
@@ -47,7 +48,7 @@ class Bm25Pages:
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.languages = languages
         self.dpi = dpi
-        self._bm25 = None
+        self._bm25: Any = None  # a bm25s.BM25 once build() ran
         self._pages: list[tuple[str, int]] = []
 
     def page_texts(self, path: Path) -> list[str]:
@@ -143,7 +144,7 @@ class LlamaIndexText:
     def __init__(self, model: str = "minilm", depth: int = 50):
         self.model = model
         self.depth = depth
-        self._retriever = None
+        self._retriever: Any = None  # a llama_index retriever once build() ran
 
     def build(self, files: Sequence[str | Path]) -> dict:
         require("llama_index.core", "bench")

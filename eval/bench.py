@@ -20,6 +20,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pymupdf
 
@@ -69,7 +70,7 @@ def run(folder: str | Path, workers: int = 2, queries: list[str] | None = None, 
     from unirag.pipelines.pipeline import Pipeline
 
     files = pdf_files(folder)
-    out = {"parse": run_bench(folder, workers, llama=llama)}
+    out: dict[str, Any] = {"parse": run_bench(folder, workers, llama=llama)}
     queries = queries or sample_queries(files)
     db = tempfile.mkdtemp(prefix="unirag-bench-")
     try:

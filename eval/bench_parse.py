@@ -28,6 +28,7 @@ import warnings
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pymupdf
 
@@ -124,7 +125,7 @@ def run_bench(folder: str | Path, workers: int = 2, llama: bool = True) -> dict:
         raise ValueError(f"bench_parse: expected workers as an int >= 1, got {workers!r}")
     files = pdf_files(folder)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    out = {"folder": str(folder), "files": len(files), "cpus": os.cpu_count()}
+    out: dict[str, Any] = {"folder": str(folder), "files": len(files), "cpus": os.cpu_count()}
     out["get_text"] = bench_get_text(files)
     out["llama_pymupdf_reader"] = bench_llama(files) if llama else None
     out["unirag_stages"] = bench_stages(files)

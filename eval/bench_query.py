@@ -25,6 +25,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -87,7 +88,7 @@ def synthetic_docs(n_chunks: int, dim: int, visual_dim: int, seed: int = 0):
         text_part, vis_part = vecs[:, : dim - visual_dim], vecs[:, dim - visual_dim:]
         text_part /= np.linalg.norm(text_part, axis=1, keepdims=True)
         vis_part /= np.maximum(np.linalg.norm(vis_part, axis=1, keepdims=True), 1e-12)
-        yield Document(doc_id, f"{doc_id}.pdf", doc_id, chunks[-1].page, chunks), vecs
+        yield Document(doc_id, f"{doc_id}.pdf", doc_id, chunks[-1].page, tuple(chunks)), vecs
 
 
 def build_store(db: Path, n_chunks: int, encoder_config: dict, dim: int, visual_dim: int,
@@ -172,7 +173,7 @@ def run_bench(db: str | Path, n_chunks: int = 100_000, n_queries: int = 300, rer
         "retrieve": _time(lambda q: retriever.retrieve(q, depth), queries),
         "retrieve_rerank": _time(lambda q: pipe.retrieve(q, 10), queries),
     }
-    report = {"chunks": store.count(), "queries": n_queries, "store": built, "bm25_index_s": round(index_s, 1),
+    report: dict[str, Any] = {"chunks": store.count(), "queries": n_queries, "store": built, "bm25_index_s": round(index_s, 1),
               "reranker": reranker, "ms": {k: percentiles(v) for k, v in stages.items()}}
     full = report["ms"]["retrieve_rerank"]
     report["ratios_p50"] = {

@@ -99,7 +99,9 @@ def load_pages(path: str | Path) -> PageSet:
         rows = _jsonl(path)
     else:
         raise ValueError(f"{path}: expected a .jsonl or .parquet file of {{query, image, page_id}} rows")
-    pages, queries, qrels = {}, {}, {}
+    pages: dict[str, bytes] = {}
+    queries: dict[str, str] = {}
+    qrels: dict[str, dict[str, int]] = {}
     for n, r in enumerate(rows, 1):
         where = f"{path}:{n}"
         if r.get("page_id") in (None, "") or r.get("image") is None:
@@ -184,6 +186,7 @@ def run_format(pipeline, out: str | Path, beir: str | Path | None = None, pages:
     ({"retrieval": {"ALL": ...}, "dataset", "indexed"}) and OUT/run.json ({qid: {id: score}})."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    data: BeirSet | PageSet
     if beir:
         data = load_beir(beir, split)
         indexed, ids, name = index_beir(pipeline, data.corpus), None, str(beir)

@@ -20,7 +20,7 @@ class QARecord(NamedTuple):
     doc: str | None = None  # the record's main document (first evidence page's, if not given)
 
 
-def _page(e: dict | int, doc: str) -> tuple[str, int]:
+def _page(e: dict | int, doc: str | None) -> tuple[str | None, int]:
     """An evidence entry: {"doc", "page"}, or a bare page number of the record's own doc."""
     return (e["doc"], int(e["page"])) if isinstance(e, dict) else (doc, int(e))
 

@@ -88,7 +88,9 @@ def _continued(chunks: list[Chunk]) -> list[Chunk]:
     """Marks a table split across pages: an uncaptioned table that opens a page (no text chunk
     before it) with as many columns as the table that closes the page before (no text chunk
     after it) gets `meta["continues"]`, the id of that table."""
-    out, last_on_page, first_on_page = list(chunks), {}, {}
+    out = list(chunks)
+    last_on_page: dict[int, Chunk] = {}
+    first_on_page: dict[int, Chunk] = {}
     for c in chunks:
         if c.modality in ("text", "table", "figure"):
             last_on_page[c.page] = c

@@ -1,6 +1,8 @@
 """Figure regions on a page: embedded raster images and clusters of vector drawings."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pymupdf
 
@@ -136,7 +138,7 @@ def group_regions(rasters: list[BBox], vectors: list[BBox]) -> list[BBox]:
             groups[hits[0]] = _merge(groups[hits[0]], b)
         else:
             groups.append(b)
-    return [tuple(g) for g in groups]
+    return [(g[0], g[1], g[2], g[3]) for g in groups]
 
 
 def is_blank(path: dict) -> bool:
@@ -147,7 +149,7 @@ def is_blank(path: dict) -> bool:
 
 
 def clipped_backdrops(page: pymupdf.Page, bboxlog: list, clear: list[BBox],
-                      labels: list[Line] = ()) -> dict[BBox, BBox | None]:
+                      labels: Sequence[Line] = ()) -> dict[BBox, BBox | None]:
     """Large invisible fills (white, no outline) that reach over one of the `clear` boxes
     (captions, tables), each mapped to its largest part clear of them, shrunk to what is drawn
     on that part and the short `labels` lines on it (None: nothing drawn). Spreadsheet charts
@@ -159,7 +161,7 @@ def clipped_backdrops(page: pymupdf.Page, bboxlog: list, clear: list[BBox],
            and any(overlap_share(c, r) > CLEAR_SHARE for c in clear)]
     if not big:
         return {}
-    out = {}
+    out: dict[BBox, BBox | None] = {}
     for p in page.get_cdrawings():
         rect = tuple(p["rect"])
         if "f" not in p.get("type", "") or not is_blank(p) or not any(_same(rect, r) for r in big):
@@ -210,7 +212,7 @@ class FigureFinder:
 
     def find(self, page: pymupdf.Page, lines: list[Line], bboxlog: list, images: list[dict],
              skip: frozenset[tuple] = frozenset(),
-             clear: list[BBox] = ()) -> list[tuple[BBox, list[Line], bool]]:
+             clear: Sequence[BBox] = ()) -> list[tuple[BBox, list[Line], bool]]:
         page_box = tuple(page.rect)
         page_area = _area(page_box)
         rasters = [b for b in self._raster(images, page_box, skip) if _area(b) < self.max_page_share * page_area]

@@ -100,12 +100,12 @@ class PageOcr:
             return []
         jobs = max(1, min(self.jobs, len(images)))
         groups = [list(range(len(images)))[k::jobs] for k in range(jobs)]  # round robin: similar sizes
-        out: list[OcrPage | None] = [None] * len(images)
+        out: dict[int, OcrPage] = {}
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             for idx, pages in zip(groups, pool.map(lambda g: self._run([images[i] for i in g], languages), groups)):
                 for i, page in zip(idx, pages):
                     out[i] = page
-        return out  # type: ignore[return-value]
+        return [out[i] for i in range(len(images))]
 
     def _run(self, images: list[tuple[bytes, int]], languages: str) -> list[OcrPage]:
         """One Tesseract process over `images` (several through a list file)."""
@@ -177,9 +177,12 @@ def parse_hocr(hocr: bytes | ET.Element, scale: float, min_word_conf: float = 0.
             words = [w for w, c in zip(words, conf) if c >= min_word_conf]
             if not words:
                 continue
-            box = tuple(int(v) * scale for v in _BBOX.search(span.get("title", "")).groups())
+            m = _BBOX.search(span.get("title", ""))
+            assert m is not None, f"hOCR line without a bbox: {span.get('title')!r}"  # Tesseract always writes one
+            x0, y0, x1, y1 = (int(v) * scale for v in m.groups())
+            box = (x0, y0, x1, y1)
             size = float(_prop(span, "x_size") or (box[3] - box[1]) / scale) * scale
-            out.append(Line(join_lines([w.text.strip() for w in words]), box, round(size, 1), False, 0.0, block))
+            out.append(Line(join_lines([(w.text or "").strip() for w in words]), box, round(size, 1), False, 0.0, block))
     return out, sum(confs) / len(confs) if confs else 0.0
 
 

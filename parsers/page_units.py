@@ -3,6 +3,7 @@ figures (with captions and inner text), display formulas, headings and text bloc
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import pymupdf
 
@@ -125,7 +126,7 @@ class PageUnits:
             caption = cap.text if cap else ""
             inner = inner_text(inside)
             text = "\n".join(t for t in (caption, inner) if t)
-            payload = {"caption": caption}
+            payload: dict[str, Any] = {"caption": caption}
             if raster and len(inner) < MIN_INNER_CHARS:
                 payload["needs_ocr"] = True
             out.append(Unit("figure", box, text, payload=payload))
@@ -137,7 +138,7 @@ class PageUnits:
         if not any(c.kind == "figure" for c in captions):
             return []
         free = [ln for ln in lines if id(ln) not in used and id(ln) not in cap_ids]
-        out = []
+        out: list[Unit] = []
         for box, inside in self.figures.find_scanned(page, lines, free):
             if any(overlap_share(box, u.bbox) > SCAN_OVERLAP or overlap_share(u.bbox, box) > SCAN_OVERLAP
                    for u in tables + out):
@@ -164,6 +165,7 @@ class PageUnits:
             if keys[-1] not in self._read and keys[-1] not in keys[:-1]:
                 images.append((png, dpi))
         try:
+            assert self.figure_ocr is not None  # run() calls this only when there is a figure reader
             read = iter(self.figure_ocr.images(images))
         except OcrUnavailable:
             return  # the scanned-page reader reports a missing Tesseract once per document
@@ -190,7 +192,9 @@ class PageUnits:
     def _add_crops(self, page: pymupdf.Page, units: list[Unit]) -> pymupdf.DisplayList | None:
         """PNG crops of the table/figure/formula units, from one display list of the page,
         which is returned for other renderings of the page (None: no units)."""
-        display = page.get_displaylist() if units else None  # interpret the page once
+        if not units:
+            return None
+        display = page.get_displaylist()  # interpret the page once
         for u in units:
             clip = (pymupdf.Rect(u.bbox) + (-CROP_PAD, -CROP_PAD, CROP_PAD, CROP_PAD)) & page.rect
             dpi = max(min(self.crop_dpi, int(MAX_CROP_PX * 72 / max(clip.width, clip.height, 1))), MIN_CROP_DPI)

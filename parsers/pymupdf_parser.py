@@ -129,7 +129,7 @@ class PdfParser:
                     timer: StageTimer) -> list[_PageText]:
         """Lines of every page; OCR for pages without a text layer (per `ocr`)."""
         out = []
-        for page in pdf:
+        for page in pdf.pages():
             try:
                 with timer("text"):
                     lines = extract_lines(page)
@@ -149,8 +149,8 @@ class PdfParser:
             except OcrUnavailable as exc:
                 warnings += [f"{path}: {exc}", f"{path}: {len(todo)} scanned page(s) left without text"]
             else:
-                for i, page in zip(todo, ocred):
-                    out[i].lines = page.lines
+                for i, read in zip(todo, ocred):
+                    out[i].lines = read.lines
         return out
 
     def _build(self, pdf, path: Path, doc_id: str, pages: list[_PageText], warnings: list[str], timer: StageTimer,

@@ -139,7 +139,7 @@ def grid_region(paths: list[dict], need: int = GRID_CROSSINGS, tol: float = GRID
                 seg = (min(hx0, vx), min(hy, vy0), max(hx1, vx), max(hy, vy1))
                 box = seg if box is None else (min(box[0], seg[0]), min(box[1], seg[1]),
                                                max(box[2], seg[2]), max(box[3], seg[3]))
-    if n < need:
+    if n < need or box is None:  # None: no crossing at all (need=0)
         return None
     segs = [(x0, y, x1, y) for x0, y, x1 in hs] + [(x, y0, x, y1) for x, y0, y1 in vs]
     grown = True

@@ -8,7 +8,7 @@
 """
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from time import perf_counter
@@ -20,7 +20,7 @@ class StageTimer:
     """Adds the seconds spent inside `with timer(stage):` blocks to `seconds[stage]`."""
 
     def __init__(self) -> None:
-        self.seconds: Counter = Counter()
+        self.seconds: defaultdict[str, float] = defaultdict(float)
 
     @contextmanager
     def __call__(self, stage: str) -> Iterator[None]:

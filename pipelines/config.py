@@ -10,6 +10,7 @@ encoder presets, and `DEFAULT_CONFIG`, the commented YAML that `unirag init` wri
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -17,11 +18,11 @@ from unirag.rag.retrieval.hybrid import DEFAULT_IMAGE_WEIGHTS, DEFAULT_WEIGHTS
 
 # The offline default: packaged MiniLM for text (every chunk through its text surrogate) plus a
 # weight-free visual channel that only speaks for image queries; one vector, one collection.
-DEFAULT_ENCODER = {"name": "composite", "parts": [
+DEFAULT_ENCODER: dict[str, Any] = {"name": "composite", "parts": [
     {"encoder": {"name": "text"}, "text_query": 1.0, "image_query": 0.5},
     {"encoder": {"name": "pixels"}, "text_query": 0.0, "image_query": 1.0},
 ]}
-ENCODER_PRESETS = {
+ENCODER_PRESETS: dict[str, dict[str, Any]] = {
     "default": DEFAULT_ENCODER,
     "text": {"name": "text"},
     "e5": {"name": "e5"},

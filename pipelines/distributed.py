@@ -11,7 +11,8 @@ import dataclasses
 import json
 import tempfile
 from pathlib import Path
-from collections.abc import Iterator
+from collections.abc import Generator
+from typing import Any
 
 from unirag.pipelines.ingest import Ingestor, _parse
 from unirag.rag.indexing import Embedded, embed
@@ -55,6 +56,7 @@ def _package_copy() -> str:
     shutil.copytree(Path(unirag.__file__).parent, root, ignore=shutil.ignore_patterns("__pycache__"))
     for sub in ("rag", "parsers", "pipelines", "eval"):
         module = importlib.import_module(f"unirag.{sub}")
+        assert module.__file__ is not None  # a regular package: it has an __init__.py
         shutil.copytree(Path(module.__file__).parent, root / sub, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("__pycache__"))
     return str(root)
@@ -88,13 +90,14 @@ class RayIngestor(Ingestor):
                      runtime_env={"py_modules": [_package_copy()]})
         return ray
 
-    def _results(self, todo: list[tuple[Path, str, str]]) -> Iterator[tuple[Path, Embedded | str]]:
+    def _results(self, todo: list[tuple[Path, str, str]]) -> Generator[tuple[Path, Embedded | str]]:
         if not todo:
             return
         ray = self._start()
         task = ray.remote(num_cpus=1, max_retries=1)(parse_and_embed)
         encoder_config = self.encoder.to_dict()
-        waiting, pending = list(reversed(todo)), {}
+        waiting = list(reversed(todo))
+        pending: dict[Any, Path] = {}  # ray ObjectRef -> file
         while waiting or pending:
             while waiting and len(pending) < self.max_in_flight:
                 f, doc_id, _ = waiting.pop()

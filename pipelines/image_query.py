@@ -23,7 +23,7 @@ def image_text(image: bytes, languages: str = "eng+chi_sim") -> str:
             gray = im.convert("L")
             scale = min(3.0, MIN_SIDE / max(gray.size))  # small crops: enlarge so Tesseract sees the words
             if scale > 1:
-                gray = gray.resize((round(gray.width * scale), round(gray.height * scale)), Image.LANCZOS)
+                gray = gray.resize((round(gray.width * scale), round(gray.height * scale)), Image.Resampling.LANCZOS)
             buf = io.BytesIO()
             gray.save(buf, "PNG")
     except Exception as e:

@@ -14,7 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 
 from tqdm import tqdm
 
@@ -202,7 +202,8 @@ class Ingestor:
 
     def _plan(self, files: list[Path], report: IngestReport) -> list[tuple[Path, str, str]]:
         stored = self.store.docs()
-        todo, ids = [], {}
+        todo: list[tuple[Path, str, str]] = []
+        ids: dict[str, Path] = {}
         for f in files:
             doc_id = f.stem
             if not _utf8(str(f)):
@@ -250,7 +251,7 @@ class Ingestor:
         return report
 
     def _results(self, todo: list[tuple[Path, str, str]],
-                 on_page: PageCallback | None = None) -> Iterator[tuple[Path, Embedded | str]]:
+                 on_page: PageCallback | None = None) -> Generator[tuple[Path, Embedded | str]]:
         """(file, embedded document or error) for each file, in completion order."""
         with closing(self._parsed(todo, on_page)) as parsed_docs:
             for path, parsed in parsed_docs:
@@ -267,7 +268,7 @@ class Ingestor:
         return len(todo) > 1 and self.workers > 1
 
     def _parsed(self, todo: list[tuple[Path, str, str]],
-                on_page: PageCallback | None = None) -> Iterator[tuple[Path, Document | str]]:
+                on_page: PageCallback | None = None) -> Generator[tuple[Path, Document | str]]:
         if not self._pooled(todo) or main_rerun_problem():
             for f, d, _ in todo:
                 yield f, _parse(self.parser_config, str(f), d, self.allow_imports, on_page)

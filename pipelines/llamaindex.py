@@ -38,6 +38,7 @@ def to_node(hit: Hit) -> NodeWithScore:
     meta = {"doc_id": c.doc_id, "page": c.page, "modality": c.modality, "bbox": list(c.bbox or ()),
             "section": c.section, "caption": c.caption, "chunk_id": c.id}
     text = f"{c.caption}\n{c.text}" if c.caption and c.caption not in c.text else c.text
+    node: TextNode  # ImageNode is a TextNode
     if c.modality in IMAGE_MODALITIES and hit.crop_path and Path(hit.crop_path).is_file():
         image = base64.b64encode(Path(hit.crop_path).read_bytes()).decode()
         node = ImageNode(id_=c.id, text=text, metadata=meta, image=image, image_path=hit.crop_path,

@@ -9,7 +9,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 from pathlib import Path
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from unirag.pipelines.config import DEFAULT_ENCODER, DEFAULTS, ENCODER_PRESETS, check, load_config
 from unirag.pipelines.ingest import IngestReport, Ingestor, PageCallback
@@ -55,7 +56,7 @@ class Pipeline:
                  workers: int | None = None, reranker: dict | None | str = "default", allow_imports: bool = False):
         """`allow_imports`: let the stage configs name classes by dotted import path (your own
         code); by default only registered components are built, whatever the config says."""
-        self.config = {
+        self.config: dict[str, Any] = {
             "db": str(db), "chroma_url": chroma_url, "workers": workers, "allow_imports": bool(allow_imports),
             "encoder": dict(encoder or DEFAULTS["encoder"]), "parser": dict(parser or DEFAULTS["parser"]),
             "retriever": dict(retriever or DEFAULTS["retriever"]),
@@ -72,11 +73,11 @@ class Pipeline:
         self._encoder_checked = False
 
     @classmethod
-    def from_dict(cls, config: dict) -> "Pipeline":
+    def from_dict(cls, config: dict) -> Pipeline:
         return cls(**check(dict(config), "Pipeline.from_dict"))
 
     @classmethod
-    def from_config(cls, path: str | Path) -> "Pipeline":
+    def from_config(cls, path: str | Path) -> Pipeline:
         """Build from a YAML/JSON config file (`unirag init` writes a commented one)."""
         return cls(**load_config(path))
 

@@ -35,7 +35,7 @@ def _accepts(annotation: Any, value: Any) -> bool:
     """Whether `value` fits a simple annotation such as ``float`` or ``"dict[str, float] | None"``;
     annotations it cannot read accept any plain value."""
     text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
-    kinds = []
+    kinds: list[type] = []
     for part in text.split("|"):
         base = part.strip().split("[")[0].strip()
         if base not in _ANNOTATED:
@@ -46,7 +46,7 @@ def _accepts(annotation: Any, value: Any) -> bool:
     return isinstance(value, tuple(kinds))
 
 
-def _check_options(kind: str, name: str, cls: type, options: dict) -> None:
+def _check_options(kind: str, name: str, cls: type[Any], options: dict) -> None:
     params = inspect.signature(cls.__init__).parameters
     if ALLOW_IMPORTS in options:
         raise ValueError(f"{kind} {name!r}: {ALLOW_IMPORTS!r} is not a component option; set it on the "
@@ -65,7 +65,7 @@ def _check_options(kind: str, name: str, cls: type, options: dict) -> None:
             raise ValueError(f"{kind} {name!r}: option {key!r} expected {param.annotation}, got {value!r}")
 
 
-def resolve(kind: str, name: object, registry: dict[str, str], allow_imports: bool = False) -> type:
+def resolve(kind: str, name: object, registry: dict[str, str], allow_imports: bool = False) -> type[Any]:
     """The class registered as `name`, or, with `allow_imports`, the class a dotted path names."""
     if not isinstance(name, str):
         raise ValueError(f"Unknown {kind} {name!r}: expected a name, one of {sorted(registry)}")

@@ -64,7 +64,11 @@ class Encoder(ABC):
     """Embeds chunks (documents) and queries into L2-normalised float32 vectors of `dim`."""
 
     name: str = ""
-    reads_cjk: bool = True  # False for English-only text models: their scores on Chinese are noise
+
+    @property
+    def reads_cjk(self) -> bool:
+        """False for English-only text models: their scores on Chinese are noise."""
+        return True
 
     @property
     @abstractmethod

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import threading
+from typing import Any
 from collections.abc import Sequence
 
 import numpy as np
@@ -23,7 +24,7 @@ from unirag.rag.types import Chunk, Query
 MULTILINGUAL_HINTS = ("multilingual", "chinese", "xlm", "m-clip", "-zh", "cn-clip", "mclip")
 
 
-def _features(out) -> object:
+def _features(out) -> Any:
     """transformers 5 returns a model output whose pooler_output is the projected embedding;
     4.x returns the tensor itself."""
     return getattr(out, "pooler_output", out)
@@ -159,6 +160,7 @@ class ClipEncoder(Encoder):
     def _embed_query(self, query: Query) -> np.ndarray:
         text = self._embed_texts([query.text])[0] if query.text.strip() else None
         if not query.image:
+            assert text is not None  # a Query has non-blank text or an image
             return text
         try:
             picture = self._decode(query.image)

@@ -8,6 +8,7 @@ product is the weighted sum of the parts' similarities.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +38,7 @@ class CompositeEncoder(Encoder):
             if not isinstance(p, dict) or not isinstance(p.get("encoder"), dict) or set(p) - PART_KEYS:
                 raise ValueError(f"CompositeEncoder: expected parts as mappings with an 'encoder' mapping "
                                  f"and keys among {sorted(PART_KEYS)}, got {p!r}")
-        self.parts = [{"encoder": dict(p["encoder"]), "text_query": float(p.get("text_query", 1.0)),
+        self.parts: list[dict[str, Any]] = [{"encoder": dict(p["encoder"]), "text_query": float(p.get("text_query", 1.0)),
                        "image_query": float(p.get("image_query", 1.0))} for p in parts]
         self._encoders = [encoder_from_dict(p["encoder"], allow_imports) for p in self.parts]
 

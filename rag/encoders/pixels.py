@@ -30,7 +30,7 @@ def describe(image: bytes) -> np.ndarray:
         ys, xs = np.nonzero(ink)
         rgb = rgb[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1]
     gray = rgb.mean(axis=2)
-    thumb = np.asarray(Image.fromarray((gray * 255).astype(np.uint8)).resize((THUMB, THUMB), Image.BILINEAR),
+    thumb = np.asarray(Image.fromarray((gray * 255).astype(np.uint8)).resize((THUMB, THUMB), Image.Resampling.BILINEAR),
                        np.float32).ravel()
     thumb -= thumb.mean()
     mx, mn = rgb.max(axis=2), rgb.min(axis=2)

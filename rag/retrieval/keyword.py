@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +33,7 @@ class _Snapshot:
     """The index of one version of the store; replaced whole, never changed in place."""
 
     version: tuple[int, int]  # (chunk count, store revision)
-    bm25: object
+    bm25: Any  # a bm25s.BM25 (optional dependency, imported lazily)
     ids: np.ndarray
     modality: np.ndarray
     doc_id: np.ndarray
@@ -114,7 +115,7 @@ class KeywordIndex:
         for values, allowed in ((snap.modality, query.modalities), (snap.doc_id, query.doc_ids),
                                 (snap.page, query.pages)):
             if allowed:
-                scores = np.where(np.isin(values, list(allowed)), scores, 0.0)
+                scores = np.where(np.isin(values, np.asarray(allowed)), scores, 0.0)
         if k < len(scores):  # partial selection: a full sort of 100k scores costs more than the search
             top = np.argpartition(-scores, k)[:k]
             top = top[np.argsort(-scores[top], kind="stable")]

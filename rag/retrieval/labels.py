@@ -47,10 +47,12 @@ def query_labels(text: str) -> set[Label]:
     >>> sorted(query_labels("Compare Table III with Figures 2(b) and 7 and 式(3) on slide 17"))
     [('figure', '2'), ('figure', '7'), ('formula', '3'), ('page', '17'), ('table', '3')]
     """
-    out = set()
+    out: set[Label] = set()
     for m in _QUERY.finditer(text):
         kind, nums = _kind(m.group("kind")), [m.group("num")]
-        nums += _MORE.findall(_LIST.match(text, m.end()).group(0))  # "Figures 1(b) and 7(b)"
+        more = _LIST.match(text, m.end())
+        assert more is not None  # _LIST matches the empty string too
+        nums += _MORE.findall(more.group(0))  # "Figures 1(b) and 7(b)"
         out.update((kind, _number(n)) for n in nums if not (n.isalpha() and not n.isupper()))
     return out
 

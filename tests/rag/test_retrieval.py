@@ -66,10 +66,10 @@ def test_named_labels_find_their_chunk(tmp_path):
     assert r.retrieve(Query(text="what does Equation (7) say"), 1)[0].chunk.modality == "formula"
 
 
-def test_english_only_encoder_sits_out_chinese_questions(tmp_path):
+def test_english_only_encoder_sits_out_chinese_questions(tmp_path, monkeypatch):
     r = build(tmp_path)
     calls = []
-    r.encoder.reads_cjk = False
+    monkeypatch.setattr(type(r.encoder), "reads_cjk", False)
     real = r.encoder.embed_query
     r.encoder.embed_query = lambda q: calls.append(q.text) or real(q)
     top = r.retrieve(Query(text="储能系统的效率"), 1)[0]
