@@ -14,7 +14,7 @@ from pathlib import Path
 from collections.abc import Generator
 from typing import Any
 
-from unirag.pipelines.ingest import Ingestor, _parse
+from unirag.pipelines.ingest import Ingestor, PageCallback, _parse
 from unirag.rag.indexing import Embedded, embed
 from unirag.rag.encoders import encoder_from_dict
 from unirag.rag.encoders.base import Encoder
@@ -90,7 +90,10 @@ class RayIngestor(Ingestor):
                      runtime_env={"py_modules": [_package_copy()]})
         return ray
 
-    def _results(self, todo: list[tuple[Path, str, str]]) -> Generator[tuple[Path, Embedded | str]]:
+    def _results(self, todo: list[tuple[Path, str, str]],
+                 on_page: PageCallback | None = None) -> Generator[tuple[Path, Embedded | str]]:
+        """Like `Ingestor._results`; pages are not reported from a cluster (`on_page` is unused):
+        the bar moves a document at a time."""
         if not todo:
             return
         ray = self._start()

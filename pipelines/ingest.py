@@ -113,9 +113,10 @@ def _parse(parser_config: dict, path: str, doc_id: str, allow_imports: bool = Fa
     try:
         parser = parser_for(path, parser_config, allow_imports)
         report = on_page or (_PAGE_REPORTS.put if _PAGE_REPORTS is not None else None)
-        if report is None or "on_page" not in inspect.signature(parser.parse).parameters:
-            return parser.parse(path, doc_id=doc_id)
-        return parser.parse(path, doc_id=doc_id, on_page=lambda done, total: report((doc_id, done, total)))
+        extra: dict = {}  # parsers that can report pages (the PDF parser) take `on_page`
+        if report is not None and "on_page" in inspect.signature(parser.parse).parameters:
+            extra["on_page"] = lambda done, total: report((doc_id, done, total))
+        return parser.parse(path, doc_id=doc_id, **extra)
     except ParseError as e:
         return str(e)
     except Exception as e:  # a parser bug must not take the batch down

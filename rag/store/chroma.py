@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -105,7 +106,7 @@ class ChromaStore:
         self.path = Path(path)
         self.url = url
         self.collection = collection
-        self._col = None
+        self._col: Any = None  # the collection (behind WriteTracked), opened on first use
         self._lock = threading.Lock()
         self.revision = 0  # bumped on every change made through this object
         self._rows: tuple[tuple[int, int], dict] = ((-1, -1), {})  # chunk rows read by all_chunks()
@@ -114,7 +115,7 @@ class ChromaStore:
         self._seq = None  # the store's last write as this object last saw it (`last_write_seq`)
         self._writes = 0  # writes of this object in progress
         self._looked_at = 0.0  # when we last looked for other processes' writes (monotonic seconds)
-        self._system = None  # the Chroma System of an embedded store
+        self._system: Any = None  # the Chroma System of an embedded store
 
     def to_dict(self) -> dict:
         return {"path": str(self.path), "url": self.url, "collection": self.collection}
@@ -140,7 +141,8 @@ class ChromaStore:
                     from urllib.parse import urlparse
 
                     u = urlparse(self.url)
-                    client = chromadb.HttpClient(host=u.hostname, port=u.port or 8000, settings=settings)
+                    client = chromadb.HttpClient(host=u.hostname or "127.0.0.1", port=u.port or 8000,
+                                                 settings=settings)
                 else:
                     self.path.mkdir(parents=True, exist_ok=True)
                     self._seq = self._last_write()  # read first: what we read is at least this new
@@ -164,7 +166,7 @@ class ChromaStore:
         if fresh or shared is None or SEEN.get(shared, -1) != self._seq:
             SharedSystemClient._identifier_to_system.pop(path, None)
         client = chromadb.PersistentClient(path=path, settings=settings)
-        self._system = client._system
+        self._system = client._system  # type: ignore[attr-defined]  # chromadb's Client has it; ClientAPI does not say so
         SEEN[self._system] = self._seq
         return client
 
@@ -388,7 +390,7 @@ class ChromaStore:
         version = self.version()
 
         def read(col) -> dict:
-            rows = {}
+            rows: dict[str, tuple[str, dict]] = {}
             for offset in range(0, version[0], PAGE):
                 res = col.get(include=["documents", "metadatas"], limit=PAGE, offset=offset)
                 rows.update((cid, (t, m)) for cid, t, m in zip(res["ids"], res["documents"], res["metadatas"]))
@@ -422,5 +424,9 @@ class ChromaStore:
         if missing:
             res = self._read("reading hits", lambda col: col.get(ids=missing, include=["documents", "metadatas"]))
             found = {cid: (t, m) for cid, t, m in zip(res["ids"], res["documents"], res["metadatas"])}
-        return [self._hit(cid, *(rows.get(cid) or found[cid]), s, source)
-                for cid, s in zip(ids, scores) if cid in rows or cid in found]
+        hits = []
+        for cid, score in zip(ids, scores):
+            if cid in rows or cid in found:
+                text, meta = rows.get(cid) or found[cid]
+                hits.append(self._hit(cid, text, meta, score, source))
+        return hits
