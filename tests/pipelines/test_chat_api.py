@@ -346,7 +346,7 @@ def test_error_bodies_name_no_server_path(tmp_path, monkeypatch, caplog):
         assert r.status_code == 400 and "notes.pdf: expected a PDF" in r.text
         bodies.append(r.text)
 
-        def failing_ingest(paths, progress=False):
+        def failing_ingest(paths, progress=False, on_page=None):
             raise OSError(f"{paths[0]}: disk full")
         monkeypatch.setattr(pipeline, "ingest", failing_ingest)
         job = upload(c, "more.pdf", pdf.read_bytes()).json()["job"]

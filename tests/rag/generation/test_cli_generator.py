@@ -40,4 +40,4 @@ def test_a_withdrawn_reply_is_followed_by_the_final_answer(fake_llm, db, injecte
     assert main(["query", injected.question, "--db", db, "--generator", config]) == 0
     out = capsys.readouterr().out
     assert "A: HACKED\nA (final): The documents do not appear to contain an answer" in out
-    assert "(the retrieved evidence does not answer it)" in out
+    assert "(the retrieved evidence does not answer it; what was found:)" in out
