@@ -20,7 +20,6 @@ from unirag.rag.context import contextualize
 from unirag.rag.encoders.base import Encoder
 from unirag.rag.store.chroma import ChromaStore
 from unirag.rag.types import Document
-from unirag.parsers import SUPPORTED_SUFFIXES as SUPPORTED
 
 log = logging.getLogger("unirag.ingest")
 
@@ -131,6 +130,8 @@ class Ingestor:
         self.workers = int(workers or min(2, os.cpu_count() or 1))
 
     def _plan(self, files: list[Path], report: IngestReport) -> list[tuple[Path, str, str]]:
+        from unirag.parsers import SUPPORTED_SUFFIXES as SUPPORTED  # pymupdf: only when ingesting
+
         stored = self.store.docs()
         todo, ids = [], {}
         for f in files:
