@@ -28,7 +28,7 @@ class OnnxSentenceModel:
     (1, 384)
     """
 
-    def __init__(self, graph: Path, model_dir: Path, threads: int = 0):
+    def __init__(self, graph: Path, model_dir: Path, threads: int = 1):
         self.graph = Path(graph)
         self.model_dir = Path(model_dir)
         self.threads = int(threads)
