@@ -22,7 +22,7 @@ import logging
 import time
 import warnings
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pymupdf

@@ -8,7 +8,7 @@ Other questions (text, page layout, multi-page) have no element target.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 ELEMENT_MODALITIES = ("figure", "table", "formula")
 MIN_OVERLAP = 0.5

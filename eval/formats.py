@@ -128,7 +128,7 @@ def safe_id(page_id: str) -> str:
 
 def index_beir(pipeline, corpus: dict) -> int:
     """Store each corpus entry as a one-chunk text document (unchanged entries are skipped)."""
-    from unirag.pipelines.ingest import embed_document
+    from unirag.rag.indexing import embed_document
 
     pipeline.store.check_encoder(pipeline.encoder.to_dict())
     stored = pipeline.store.docs()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from statistics import mean
-from typing import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 KS = (1, 5, 10)
 RANK_DEPTH = 10  # MRR and the stored ranking look at the first 10 items

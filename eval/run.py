@@ -24,6 +24,7 @@ from unirag.rag.types import Query
 
 GROUPS = ("figure", "table", "formula", "text", "page", "multi", "image-query")
 LATENCY_PS = (50, 95, 99)
+ANSWER_HITS = 10  # hits the answer step reads, as `unirag query` gives it by default
 
 
 def _query(rec: QARecord) -> Query:
@@ -62,7 +63,7 @@ def evaluate(pipeline, records: list[QARecord], depth: int = 50, progress: bool 
         else:
             row = {"id": rec.id, "modality": rec.modality, "lang": rec.lang, "doc": rec.doc, "answerable": False}
         if answers and not rec.query_image:
-            ans = pipeline.generator.generate(rec.question, hits[:10])
+            ans = pipeline.query(rec.question, top_k=ANSWER_HITS)
             row["answer"] = ans.text
             row["answer_scores"] = answer_scores(ans.text, ans.found, rec.answer, rec.aliases, scored)
         rows.append(row)

@@ -7,6 +7,16 @@ from dataclasses import dataclass, replace
 from unirag.parsers.layout import join_lines, union
 from unirag.parsers.lines import BBox, Line
 
+MAX_CAPTION_LINES = 12  # count: a caption block takes at most this many lines
+NUMERIC_SHARE = 0.3  # share of non-space characters that are digits: from this on a line is numbers
+MIN_LINE_HEIGHT = 4.0  # points: line heights and font sizes below this count as this much
+SAME_ROW = 0.5  # line heights: centres closer vertically are on the same row
+SPAN_GAP = 3  # font sizes: the widest gap to a caption's next part on the same row
+CENTRE_TOL = 3.0  # points: centres this close horizontally are centred on each other
+SIZE_TOL = 0.5  # points: font sizes this close are the same type size
+CAPTION_GAP = 60.0  # points: the farthest a caption sits from its figure or table
+CAPTION_OVERLAP = 10  # points: the most a caption may reach into its figure or table
+WRONG_SIDE = 20  # points added to the distance of a caption on the less likely side
 FIGURE_RE = re.compile(r"^(Figure|Fig\.?|FIGURE|FIG\.?)\s*[A-Z]?\d+|^图\s*[\d一二三四五六七八九十]")
 TABLE_RE = re.compile(r"^(Table|TABLE|Tab\.)\s*[A-Z]?[\dIVX]+|^表\s*[\d一二三四五六七八九十]")
 # a second label inside a line: side-by-side captions that the text layer joined into one line
@@ -57,7 +67,7 @@ def find_captions(lines: list[Line]) -> list[Caption]:
             continue
         group = [ln]
         j = i + 1
-        while j < len(lines) and len(group) < 12 and _continues(group[-1], lines[j]) and (
+        while j < len(lines) and len(group) < MAX_CAPTION_LINES and _continues(group[-1], lines[j]) and (
                 lines[j].block == ln.block or _centred_under(group[-1], lines[j])):
             group.append(lines[j])
             j += 1
@@ -71,10 +81,10 @@ def _continues(prev: Line, ln: Line) -> bool:
     or just after it on the same row ("Figure 6." and its text set as two spans), not a new
     label, and not a row of numbers after a finished sentence (OCR puts a table's rows in the
     caption's paragraph)."""
-    numbers = digit_share(ln.text) >= 0.3
-    below = prev.yc <= ln.bbox[1] <= prev.bbox[3] + max(prev.height, 4.0)
-    after = (abs(ln.yc - prev.yc) < 0.5 * max(prev.height, 4.0)
-             and 0 <= ln.bbox[0] - prev.bbox[2] <= 3 * max(prev.size, 4.0))
+    numbers = digit_share(ln.text) >= NUMERIC_SHARE
+    below = prev.yc <= ln.bbox[1] <= prev.bbox[3] + max(prev.height, MIN_LINE_HEIGHT)
+    after = (abs(ln.yc - prev.yc) < SAME_ROW * max(prev.height, MIN_LINE_HEIGHT)
+             and 0 <= ln.bbox[0] - prev.bbox[2] <= SPAN_GAP * max(prev.size, MIN_LINE_HEIGHT))
     return ((below or after) and not _label(ln.text)
             and not (numbers and prev.text.rstrip().endswith((".", "。"))))
 
@@ -82,7 +92,7 @@ def _continues(prev: Line, ln: Line) -> bool:
 def _centred_under(prev: Line, ln: Line) -> bool:
     """`ln` is set centred under `prev` in the same type size: a caption whose centred lines
     the text layer puts in blocks of their own ("Table V" / "MAXIMUM ..." / "USING ...")."""
-    return abs(ln.xc - prev.xc) < 3.0 and abs(ln.size - prev.size) < 0.5 and ln.bbox[1] >= prev.bbox[1]
+    return abs(ln.xc - prev.xc) < CENTRE_TOL and abs(ln.size - prev.size) < SIZE_TOL and ln.bbox[1] >= prev.bbox[1]
 
 
 def digit_share(text: str) -> float:
@@ -100,7 +110,7 @@ def _label(text: str) -> str:
 
 
 def nearest_caption(box: BBox, captions: list[Caption], kind: str, taken: set[int],
-                    below_first: bool = True, max_gap: float = 60.0) -> Caption | None:
+                    below_first: bool = True, max_gap: float = CAPTION_GAP) -> Caption | None:
     """The caption of `kind` closest to `box` (below or above it), overlapping it
     horizontally, not yet taken."""
     best, best_cost = None, None
@@ -110,10 +120,10 @@ def nearest_caption(box: BBox, captions: list[Caption], kind: str, taken: set[in
         if cap.bbox[0] > box[2] or cap.bbox[2] < box[0]:
             continue
         below, above = cap.bbox[1] - box[3], box[1] - cap.bbox[3]
-        if -10 <= below <= max_gap:
-            cost = max(below, 0) + (0 if below_first else 20)
-        elif -10 <= above <= max_gap:
-            cost = max(above, 0) + (20 if below_first else 0)
+        if -CAPTION_OVERLAP <= below <= max_gap:
+            cost = max(below, 0) + (0 if below_first else WRONG_SIDE)
+        elif -CAPTION_OVERLAP <= above <= max_gap:
+            cost = max(above, 0) + (WRONG_SIDE if below_first else 0)
         else:
             continue
         if best_cost is None or cost < best_cost:

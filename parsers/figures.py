@@ -7,10 +7,45 @@ import pymupdf
 from unirag.parsers.lines import BBox, Line
 
 MIN_SIDE = 30.0  # points; smaller images are icons/bullets
+BIG_SIDE = 60.0  # points; raster images at least this big on both sides are figures of their own
+WIDTH_FACTOR = 1.5  # times the least height: the least width of a figure region
+MAX_PAGE_SHARE = 0.85  # share of the page area: larger raster images are scans or slide backgrounds
+BACKGROUND_SHARE = 0.5  # share of the page area: larger drawn paths are backgrounds and page frames
 MIN_PATHS = 8  # a vector cluster needs this many paths to count as a chart
+PATH_JOIN = 6.0  # points: drawn paths closer than this form one vector cluster
+CHART_WIDTH = 2  # times MIN_SIDE: the least width of a vector cluster
+CHART_HEIGHT = 1.2  # times MIN_SIDE: the least height of a vector cluster
+RASTER_MERGE = 0.5  # share of the smaller of two big raster images inside the other: more makes one figure
+DRAWN_OVER = 0.3  # share of a vector cluster's area on a raster image: more means drawn over it
+FRAME_COVER = 0.5  # share of a raster image's area inside a vector cluster: more (and small) means a frame
+FRAME_GROWTH = 2  # times the image's area: the most a frame around a raster image may cover
+PIECE_JOIN = 3.0  # points: loose images and clusters closer than this join each other or a figure
+SMALL_PIECE = 0.15  # times the figure's area: smaller pieces touching a figure join it
+RASTER_SHARE = 0.3  # share of a region's area: a raster image over this makes it a raster figure
+MOSTLY_INSIDE = 0.9  # share of a box's area within another for it to count as lying on it
+WHITE = 0.95  # colour component (0..1): fills at least this light in every component are white
 BIG_FILL = 0.02  # share of the page area: fills at least this large are checked for being invisible
 CLEAR_SHARE = 0.2  # a backdrop over this share of a caption or table is cut back
+CLEAR_GAP = 8.0  # points kept between a cut-back backdrop and the caption or table
+SAME_BOX = 0.5  # points: boxes whose coordinates differ by at most this are the same path
 MAX_LABEL = 40  # characters: longer lines are not a chart's labels (axis titles are shorter)
+LINE_INSIDE = 0.6  # share of a line's area within a region for it to be the region's text
+LABEL_ROUNDS = 2  # count: times a region grows over the labels next to it
+SHORT_LABEL = 30  # characters: longer lines next to a region are not its labels
+LABEL_REACH = 8.0  # points: labels at most this far from a region join it
+LABEL_THICKNESS = 20  # points: the most height of a label line (OCR: or width, for upright titles)
+PROSE_LINE = 60  # characters: longer lines are running text
+PROSE_CHARS = 400  # characters: a region with more in running-text lines holds prose, not a figure
+TICK_ROW_CHARS = 80  # characters: longer lines are not a row of tick labels
+TICK_WORD = 4.0  # characters: the longest mean word of a row of tick labels or legend keys
+SCAN_DPI = 36  # dots per inch: a scanned page is rendered this coarsely to find ink
+INK_LEVEL = 160  # grey level (0..255): darker pixels are ink
+INK_DILATE = 2  # pixels of the coarse rendering: ink this close is one region
+BLANK_PAD = 1  # pixels of the coarse rendering blanked around each OCR'd line
+SCAN_MIN_SIDE = 40.0  # points: the least height of a figure on a scanned page
+SCAN_JOIN = 20.0  # points: ink regions closer than this are one figure (the bars of a chart)
+LOGO_MIN_PAGES = 4  # count: an image at the same spot on fewer pages is not a logo
+LOGO_MIN_SHARE = 0.3  # share of the document's pages an image must repeat on to be a logo
 
 
 def _area(b: BBox) -> float:
@@ -59,9 +94,6 @@ def cluster(boxes: list[BBox], tol: float) -> list[tuple[BBox, int]]:
     return [(tuple(c[0]), c[1]) for c in clusters]
 
 
-BIG_SIDE = 60.0  # points; raster images at least this big on both sides are figures of their own
-
-
 def _overlap(a: BBox, b: BBox) -> float:
     """Share of the smaller box that lies inside the other."""
     return min(overlap_share(a, b), overlap_share(b, a))
@@ -85,22 +117,22 @@ def group_regions(rasters: list[BBox], vectors: list[BBox]) -> list[BBox]:
     groups: list[BBox] = []
     for r in sorted(big, key=lambda b: -_area(b)):
         for i, g in enumerate(groups):
-            if _overlap(r, g) > 0.5:
+            if _overlap(r, g) > RASTER_MERGE:
                 groups[i] = _merge(g, r)
                 break
         else:
             groups.append(r)
     loose: list[BBox] = [r for r in rasters if r not in big]
     for v in vectors:
-        hits = [i for i, g in enumerate(groups) if overlap_share(v, g) > 0.3  # drawn over the image
-                or (overlap_share(g, v) > 0.5 and _area(v) < 2 * _area(g))]  # a frame around it
+        hits = [i for i, g in enumerate(groups) if overlap_share(v, g) > DRAWN_OVER  # drawn over the image
+                or (overlap_share(g, v) > FRAME_COVER and _area(v) < FRAME_GROWTH * _area(g))]  # a frame around it
         if hits:
             groups[hits[0]] = _merge(groups[hits[0]], v)
         else:
             loose.append(v)
-    for b, _ in cluster(loose, 3.0):
-        hits = [i for i, g in enumerate(groups) if _near(g, b, 3.0)]
-        if hits and _area(b) < 0.15 * _area(groups[hits[0]]):  # a small piece beside an image joins it
+    for b, _ in cluster(loose, PIECE_JOIN):
+        hits = [i for i, g in enumerate(groups) if _near(g, b, PIECE_JOIN)]
+        if hits and _area(b) < SMALL_PIECE * _area(groups[hits[0]]):  # a small piece beside an image joins it
             groups[hits[0]] = _merge(groups[hits[0]], b)
         else:
             groups.append(b)
@@ -111,7 +143,7 @@ def is_blank(path: dict) -> bool:
     """A `get_drawings()`/`get_cdrawings()` path that is a white (or unpainted) fill with no
     stroke: invisible on the page."""
     fill = path.get("fill")
-    return path.get("color") is None and (fill is None or min(fill) >= 0.95)
+    return path.get("color") is None and (fill is None or min(fill) >= WHITE)
 
 
 def clipped_backdrops(page: pymupdf.Page, bboxlog: list, clear: list[BBox],
@@ -123,7 +155,7 @@ def clipped_backdrops(page: pymupdf.Page, bboxlog: list, clear: list[BBox],
     over its caption and the text below or into the next column. The colours come from
     `get_cdrawings()`, called only where `bboxlog` has a large fill over a `clear` box."""
     area = _area(tuple(page.rect))
-    big = [r for kind, r in bboxlog if kind == "fill-path" and BIG_FILL * area <= _area(r) <= 0.5 * area
+    big = [r for kind, r in bboxlog if kind == "fill-path" and BIG_FILL * area <= _area(r) <= BACKGROUND_SHARE * area
            and any(overlap_share(c, r) > CLEAR_SHARE for c in clear)]
     if not big:
         return {}
@@ -137,9 +169,10 @@ def clipped_backdrops(page: pymupdf.Page, bboxlog: list, clear: list[BBox],
             if overlap_share(c, part) > CLEAR_SHARE:
                 part = _clear_of(part, c)
         drawn = [r for kind, r in bboxlog if kind in ("fill-path", "stroke-path", "fill-image")
-                 and not _same(r, rect) and overlap_share(r, part) > 0.9]
+                 and not _same(r, rect) and overlap_share(r, part) > MOSTLY_INSIDE]
         if drawn:  # no wider than what is drawn or labelled on it: the rest reaches over text
-            drawn += [ln.bbox for ln in labels if len(ln.text) <= MAX_LABEL and overlap_share(ln.bbox, part) > 0.9]
+            drawn += [ln.bbox for ln in labels
+                      if len(ln.text) <= MAX_LABEL and overlap_share(ln.bbox, part) > MOSTLY_INSIDE]
             hull = (min(r[0] for r in drawn), min(r[1] for r in drawn),
                     max(r[2] for r in drawn), max(r[3] for r in drawn))
             out[rect] = (max(hull[0], part[0]), max(hull[1], part[1]), min(hull[2], part[2]), min(hull[3], part[3]))
@@ -148,7 +181,7 @@ def clipped_backdrops(page: pymupdf.Page, bboxlog: list, clear: list[BBox],
     return out
 
 
-def _clear_of(rect: BBox, box: BBox, gap: float = 8.0) -> BBox:
+def _clear_of(rect: BBox, box: BBox, gap: float = CLEAR_GAP) -> BBox:
     """The largest of the parts of `rect` above, below, left and right of `box`, `gap` points
     away from it (farther than paths are clustered)."""
     x0, y0, x1, y1 = rect
@@ -157,7 +190,7 @@ def _clear_of(rect: BBox, box: BBox, gap: float = 8.0) -> BBox:
     return max(parts, key=lambda r: _area(r) if r[2] > r[0] and r[3] > r[1] else -1.0)
 
 
-def _same(a: BBox, b: BBox, tol: float = 0.5) -> bool:
+def _same(a: BBox, b: BBox, tol: float = SAME_BOX) -> bool:
     return all(abs(x - y) <= tol for x, y in zip(a, b))
 
 
@@ -172,7 +205,7 @@ class FigureFinder:
     read by OCR.
     """
 
-    def __init__(self, max_page_share: float = 0.85) -> None:
+    def __init__(self, max_page_share: float = MAX_PAGE_SHARE) -> None:
         self.max_page_share = max_page_share
 
     def find(self, page: pymupdf.Page, lines: list[Line], bboxlog: list, images: list[dict],
@@ -184,11 +217,12 @@ class FigureFinder:
         out = []
         backdrops = clipped_backdrops(page, bboxlog, list(clear), lines)
         for box in group_regions(rasters, self._vector(bboxlog, page_area, backdrops)):
-            raster = any(overlap_share(r, box) > 0.9 and _area(r) > 0.3 * _area(box) for r in rasters)
+            raster = any(overlap_share(r, box) > MOSTLY_INSIDE and _area(r) > RASTER_SHARE * _area(box)
+                         for r in rasters)
             box, inside = self._absorb_text(box, lines)
             if holds_prose(inside):  # a box or shading behind running text, not a figure
                 continue
-            if box[2] - box[0] >= MIN_SIDE * 1.5 and box[3] - box[1] >= MIN_SIDE:
+            if box[2] - box[0] >= MIN_SIDE * WIDTH_FACTOR and box[3] - box[1] >= MIN_SIDE:
                 out.append((box, inside, raster))
         return out
 
@@ -207,7 +241,7 @@ class FigureFinder:
         for kind, rect in bboxlog:
             if kind not in ("fill-path", "stroke-path"):
                 continue
-            if _area(rect) > 0.5 * page_area:  # backgrounds, page frames
+            if _area(rect) > BACKGROUND_SHARE * page_area:  # backgrounds, page frames
                 continue
             if kind == "fill-path" and backdrops:
                 rect = next((part for whole, part in backdrops.items() if _same(rect, whole)), rect)
@@ -216,8 +250,8 @@ class FigureFinder:
             paths.append(tuple(rect))
         if len(paths) < MIN_PATHS:
             return []
-        return [b for b, n in cluster(paths, 6.0) if n >= MIN_PATHS
-                and b[2] - b[0] >= 2 * MIN_SIDE and b[3] - b[1] >= 1.2 * MIN_SIDE]
+        return [b for b, n in cluster(paths, PATH_JOIN) if n >= MIN_PATHS
+                and b[2] - b[0] >= CHART_WIDTH * MIN_SIDE and b[3] - b[1] >= CHART_HEIGHT * MIN_SIDE]
 
     def find_scanned(self, page: pymupdf.Page, lines: list[Line],
                      free: list[Line]) -> list[tuple[BBox, list[Line]]]:
@@ -238,14 +272,14 @@ class FigureFinder:
         """Lines inside the region, plus short labels just outside it (axis ticks, titles).
         `ocr`: also tick rows ("Jan Feb Mar ...") and vertical axis titles, which OCR reads as
         longer or upright lines."""
-        inside = [ln for ln in lines if overlap_share(ln.bbox, box) > 0.6]
-        for _ in range(2):
+        inside = [ln for ln in lines if overlap_share(ln.bbox, box) > LINE_INSIDE]
+        for _ in range(LABEL_ROUNDS):
             grown = box
             for ln in lines:
-                if any(ln is x for x in inside) or not (len(ln.text) <= 30 or ocr and _tick_row(ln.text)):
+                if any(ln is x for x in inside) or not (len(ln.text) <= SHORT_LABEL or ocr and _tick_row(ln.text)):
                     continue
                 w, h = ln.bbox[2] - ln.bbox[0], ln.bbox[3] - ln.bbox[1]
-                if _near(ln.bbox, box, 8.0) and (h < 20 or ocr and w < 20):
+                if _near(ln.bbox, box, LABEL_REACH) and (h < LABEL_THICKNESS or ocr and w < LABEL_THICKNESS):
                     inside.append(ln)
                     grown = _merge(grown, ln.bbox)
             if grown == box:
@@ -255,8 +289,8 @@ class FigureFinder:
 
 
 def holds_prose(lines: list[Line]) -> bool:
-    """More than 400 characters of long (> 60 characters) lines: running text, not a figure's labels."""
-    return sum(len(ln.text) for ln in lines if len(ln.text) > 60) > 400
+    """More than PROSE_CHARS characters in lines longer than PROSE_LINE: running text, not a figure's labels."""
+    return sum(len(ln.text) for ln in lines if len(ln.text) > PROSE_LINE) > PROSE_CHARS
 
 
 def inner_text(lines: list[Line]) -> str:
@@ -265,32 +299,32 @@ def inner_text(lines: list[Line]) -> str:
 
 
 def _tick_row(text: str) -> bool:
-    """A line of short tokens (tick labels, legend keys), not prose: words of at most 4 letters on average."""
+    """A line of short tokens (tick labels, legend keys), not prose: words of at most TICK_WORD letters on average."""
     words = text.split()
-    return len(text) <= 80 and bool(words) and sum(len(w) for w in words) / len(words) <= 4.0
+    return len(text) <= TICK_ROW_CHARS and bool(words) and sum(len(w) for w in words) / len(words) <= TICK_WORD
 
 
-def ink_regions(page: pymupdf.Page, lines: list[Line], dpi: int = 36, min_side: float = 40.0,
-                join: float = 20.0) -> list[BBox]:
+def ink_regions(page: pymupdf.Page, lines: list[Line], dpi: int = SCAN_DPI, min_side: float = SCAN_MIN_SIDE,
+                join: float = SCAN_JOIN) -> list[BBox]:
     """Regions of a scanned page where ink is left after blanking out the OCR'd `lines`:
     connected dark areas of a coarse rendering, not touching the page edge (scan borders),
     clustered when closer than `join` points (the bars of a chart), at least `min_side`
-    points high and 1.5 x that wide."""
+    points high and WIDTH_FACTOR x that wide."""
     from scipy import ndimage  # here: only scanned pages need it, and it takes a while to import
 
     pix = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY)
-    ink = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.stride)[:, :pix.width] < 160
+    ink = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.stride)[:, :pix.width] < INK_LEVEL
     scale = dpi / 72
     for ln in lines:
         x0, y0, x1, y1 = (int(v * scale) for v in ln.bbox)
-        ink[max(y0 - 1, 0):y1 + 2, max(x0 - 1, 0):x1 + 2] = False
-    labels, _ = ndimage.label(ndimage.binary_dilation(ink, iterations=2))
+        ink[max(y0 - BLANK_PAD, 0):y1 + 1 + BLANK_PAD, max(x0 - BLANK_PAD, 0):x1 + 1 + BLANK_PAD] = False
+    labels, _ = ndimage.label(ndimage.binary_dilation(ink, iterations=INK_DILATE))
     parts = []
     for rows, cols in ndimage.find_objects(labels):
         if rows.start == 0 or cols.start == 0 or rows.stop == pix.height or cols.stop == pix.width:
             continue
         parts.append((cols.start / scale, rows.start / scale, cols.stop / scale, rows.stop / scale))
-    return [b for b, _ in cluster(parts, join) if b[3] - b[1] >= min_side and b[2] - b[0] >= 1.5 * min_side]
+    return [b for b, _ in cluster(parts, join) if b[3] - b[1] >= min_side and b[2] - b[0] >= WIDTH_FACTOR * min_side]
 
 
 def image_key(info: dict) -> tuple:
@@ -299,7 +333,8 @@ def image_key(info: dict) -> tuple:
     return (*(round(v) for v in info["bbox"]), info["width"], info["height"])
 
 
-def repeated_images(images: list[list[dict]], min_pages: int = 4, min_share: float = 0.3) -> frozenset[tuple]:
+def repeated_images(images: list[list[dict]], min_pages: int = LOGO_MIN_PAGES,
+                    min_share: float = LOGO_MIN_SHARE) -> frozenset[tuple]:
     """Keys (`image_key`) of images placed at the same spot on at least `min_pages` pages
     and `min_share` of all pages: logos and decorations of slide templates and letterheads,
     not figures. `images` holds each page's `get_image_info()`."""

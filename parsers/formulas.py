@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from unirag.parsers.layout import union
+from unirag.parsers.layout import MIDDLE_TOL, union
 from unirag.parsers.lines import BBox, Line
 
 _EQNO = re.compile(r"[(（]\s*([A-Z]?\d{1,3}(?:[.\-]\d{1,3})?[a-z]?)\s*[)）]$")
@@ -14,6 +14,24 @@ _MATH_CHARS = set("=+−-×÷·∑∏∫∮√≤≥≠≈≡∝∞∂∇∈∉�
 _WORD = re.compile(r"[A-Za-z]{4,}|[\u4e00-\u9fff]{3,}")
 _LEAD_EQNO = re.compile(r"[(（]\s*\d{1,3}[a-z]?\s*[)）]\s")  # "(47) 2cos θ" read number first
 _RELATION = set("=<>+−-×÷·/∑∏∫∮√≤≥≠≈≡∼∝∂∇∈∉⊂⊆∪∩→⇒⇔⊤^")  # a display equation relates or operates
+
+COLUMN_TOL = 5  # points: the most a line may stick out of its text column
+MIN_CHARS = 2  # characters: the shortest line that can start a formula
+MAX_CHARS = 250  # characters: the longest line that can start a formula
+INDENT = 0.06  # share of the column width: a line starting farther in is indented
+NARROW = 0.9  # share of the column width: a line narrower than this does not fill the column
+MATH_SHARE = 0.2  # share of characters that are math symbols or in a math font: a line this mathy is math
+NUMBERED_MATH = 0.08  # share of math characters enough for a line with an equation number
+NUMBERED_WORDY = 0.5  # share of characters in ordinary words: a numbered line with this many is prose
+WORDY = 0.35  # share of characters in ordinary words: an unnumbered line with this many is prose
+MATH_FONT = 0.5  # share of characters in a math font: a line with this many is math
+ROW_TOL = 0.6  # font sizes: centres closer vertically are on the same row
+ATTACH_GAP = 0.5  # font sizes: the widest vertical gap between parts of one formula
+ATTACH_MATH = 0.3  # share of math-symbol characters: a line with this many can join a formula
+FRAGMENT = 3  # characters: lines this short (fraction parts, subscripts) can join a formula
+ATTACH_WORDY = 0.3  # share of characters in ordinary words: a line with this many does not join a formula
+MIN_COLUMN_LINES = 5  # count: the fewest lines on each side of the middle for a page to have two columns
+OUTLIER_PARTS = 10  # count: one line in this many at each edge is ignored when measuring a column
 
 
 @dataclass(frozen=True)
@@ -61,23 +79,24 @@ class FormulaFinder:
 
     def _column(self, ln: Line) -> tuple[float, float]:
         for x0, x1 in self.columns:
-            if ln.bbox[0] >= x0 - 5 and ln.bbox[2] <= x1 + 5:
+            if ln.bbox[0] >= x0 - COLUMN_TOL and ln.bbox[2] <= x1 + COLUMN_TOL:
                 return x0, x1
         return min(c[0] for c in self.columns), max(c[1] for c in self.columns)
 
     def _is_seed(self, ln: Line) -> bool:
         text = ln.text
-        if len(text) > 250 or len(text) < 2:
+        if len(text) > MAX_CHARS or len(text) < MIN_CHARS:
             return False
         x0, x1 = self._column(ln)
         width = max(x1 - x0, 1)
-        indented = ln.bbox[0] - x0 > 0.06 * width
-        narrow = ln.width < 0.9 * width
+        indented = ln.bbox[0] - x0 > INDENT * width
+        narrow = ln.width < NARROW * width
         math = max(_math_share(text), ln.math_font)
-        if _EQNO.search(text) and (math >= 0.08 or "=" in text) and _wordy(text) < 0.5:
-            return indented or math >= 0.2
+        if _EQNO.search(text) and (math >= NUMBERED_MATH or "=" in text) and _wordy(text) < NUMBERED_WORDY:
+            return indented or math >= MATH_SHARE
         isolated = indented and narrow
-        return isolated and _wordy(text) < 0.35 and (ln.math_font >= 0.5 or (math >= 0.2 and "=" in text))
+        return isolated and _wordy(text) < WORDY and (ln.math_font >= MATH_FONT
+                                                      or (math >= MATH_SHARE and "=" in text))
 
     def _numbered_rows(self, lines: list[Line]) -> list[Line]:
         """Indented, non-prose lines sharing a row with a bare equation number "(3)"."""
@@ -86,10 +105,10 @@ class FormulaFinder:
             if not _EQNO.fullmatch(num.text.strip()):
                 continue
             for ln in lines:
-                if ln is num or ln.bbox[2] > num.bbox[0] or abs(ln.yc - num.yc) > 0.6 * num.size:
+                if ln is num or ln.bbox[2] > num.bbox[0] or abs(ln.yc - num.yc) > ROW_TOL * num.size:
                     continue
                 x0, x1 = self._column(ln)
-                if ln.bbox[0] - x0 > 0.06 * (x1 - x0) and _wordy(ln.text) < 0.5:
+                if ln.bbox[0] - x0 > INDENT * (x1 - x0) and _wordy(ln.text) < NUMBERED_WORDY:
                     out.append(ln)
         return out
 
@@ -107,13 +126,13 @@ class FormulaFinder:
         return sorted(group, key=lambda ln: (round(ln.yc), ln.bbox[0]))
 
     def _attaches(self, ln: Line, box: BBox, size: float) -> bool:
-        same_row = abs(ln.yc - (box[1] + box[3]) / 2) < 0.6 * size
+        same_row = abs(ln.yc - (box[1] + box[3]) / 2) < ROW_TOL * size
         if same_row and _EQNO.fullmatch(ln.text.strip()):
             return True
-        near = ln.bbox[1] < box[3] + 0.5 * size and ln.bbox[3] > box[1] - 0.5 * size
+        near = ln.bbox[1] < box[3] + ATTACH_GAP * size and ln.bbox[3] > box[1] - ATTACH_GAP * size
         overlap = ln.bbox[0] < box[2] and ln.bbox[2] > box[0]
-        mathy = ln.math_font >= 0.5 or _math_share(ln.text) >= 0.3 or len(ln.text) <= 3
-        return near and (overlap or same_row) and (mathy or same_row) and _wordy(ln.text) < 0.3
+        mathy = ln.math_font >= MATH_FONT or _math_share(ln.text) >= ATTACH_MATH or len(ln.text) <= FRAGMENT
+        return near and (overlap or same_row) and (mathy or same_row) and _wordy(ln.text) < ATTACH_WORDY
 
     def _make(self, group: list[Line]) -> Formula:
         text = " ".join(ln.text for ln in group)
@@ -127,11 +146,11 @@ class FormulaFinder:
 def text_columns(lines: list[Line], page_width: float) -> list[tuple[float, float]]:
     """(x0, x1) ranges of one or two text columns, from where the lines sit."""
     mid = page_width / 2
-    left = [ln for ln in lines if ln.bbox[2] <= mid + 0.03 * page_width]
-    right = [ln for ln in lines if ln.bbox[0] >= mid - 0.03 * page_width]
-    tol = 0.03 * page_width
+    left = [ln for ln in lines if ln.bbox[2] <= mid + MIDDLE_TOL * page_width]
+    right = [ln for ln in lines if ln.bbox[0] >= mid - MIDDLE_TOL * page_width]
+    tol = MIDDLE_TOL * page_width
     wide = [ln for ln in lines if ln.bbox[2] > mid + tol and ln.bbox[0] < mid - tol]
-    if len(left) >= 5 and len(right) >= 5 and len(wide) < min(len(left), len(right)):
+    if len(left) >= MIN_COLUMN_LINES and len(right) >= MIN_COLUMN_LINES and len(wide) < min(len(left), len(right)):
         return [_range(left), _range(right)]
     return [_range(lines)] if lines else [(0.0, page_width)]
 
@@ -139,4 +158,4 @@ def text_columns(lines: list[Line], page_width: float) -> list[tuple[float, floa
 def _range(lines: list[Line]) -> tuple[float, float]:
     x0s = sorted(ln.bbox[0] for ln in lines)
     x1s = sorted(ln.bbox[2] for ln in lines)
-    return x0s[len(x0s) // 10], x1s[-1 - len(x1s) // 10]  # robust to a few outliers
+    return x0s[len(x0s) // OUTLIER_PARTS], x1s[-1 - len(x1s) // OUTLIER_PARTS]  # robust to a few outliers

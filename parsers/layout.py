@@ -18,6 +18,26 @@ _CLAUSE_END = ("，", "：", "；", ",", ":", ";")
 _KEYWORD = re.compile(r"^(abstract|introduction|references|bibliography|conclusions?|appendix|acknowledge?ments?|"
                       r"related work|摘要|参考文献|附录|致谢|目录)\b", re.I)
 
+MIDDLE_TOL = 0.03  # share of the page width: items reaching less far past the middle sit in one column
+MIN_SIDE_UNITS = 2  # count: the fewest items in each column for a page to be read as two columns
+DEFAULT_BODY_SIZE = 10.0  # points: the body font size of a page without text
+MAX_HEADING_LINES = 2  # count: blocks of more lines are not headings
+MIN_HEADING_CHARS = 2  # characters: the shortest heading
+MAX_HEADING_CHARS = 90  # characters: the longest heading
+SENTENCE_CHARS = 40  # characters: a longer block ending in "." is a sentence, not a heading
+MIN_HEADING_LETTERS = 2  # count: the fewest letters in a heading
+BIGGER = 1.12  # times the body font size: text this big is set bigger than the body
+MUCH_BIGGER = 1.2  # times the body font size: unbold text this big can be a heading on its own
+MIN_SCHEME_SIZE = 0.85  # times the body font size: numbered headings set smaller are not headings
+LIST_ITEM_CHARS = 60  # characters: a longer numbered line, neither bold nor capitals, is a list item
+SHORT_HEADING = 70  # characters: the longest unnumbered heading
+MAX_LEVEL = 4  # the deepest heading level a numbering gives
+STYLE_DOC_PAGES = 3  # count: in documents of this many pages, a style used on one page only is no heading
+STYLE_PAGES = 2  # count: the fewest pages an unnumbered heading's type style appears on
+CAPS_MIN_LETTERS = 4  # count: the fewest letters of an all-capitals title
+CAPS_SHARE = 0.7  # share of letters that are capitals in an all-capitals title
+MAX_TITLE_CHARS = 80  # characters of a heading kept in the section path
+
 
 @dataclass
 class Unit:
@@ -62,12 +82,12 @@ def group_blocks(lines: list[Line]) -> list[list[Line]]:
 def reading_order(units: list[Unit], page_width: float) -> list[Unit]:
     """Top-to-bottom order; on two-column pages, bands between full-width items are read
     left column first, then right column."""
-    mid, tol = page_width / 2, 0.03 * page_width
+    mid, tol = page_width / 2, MIDDLE_TOL * page_width
     def side(u: Unit) -> str:
         left, right = u.bbox[2] <= mid + tol, u.bbox[0] >= mid - tol
         return "L" if left and not right else "R" if right and not left else "S"
     sides = [side(u) for u in units]
-    if sides.count("L") < 2 or sides.count("R") < 2:
+    if sides.count("L") < MIN_SIDE_UNITS or sides.count("R") < MIN_SIDE_UNITS:
         return sorted(units, key=lambda u: (round(u.bbox[1]), u.bbox[0]))
     out: list[Unit] = []
     band: list[tuple[str, Unit]] = []
@@ -92,7 +112,7 @@ def body_size(lines: list[Line]) -> float:
     c: Counter = Counter()
     for ln in lines:
         c[ln.size] += len(ln.text) + len(_CJK.findall(ln.text))
-    return c.most_common(1)[0][0] if c else 10.0
+    return c.most_common(1)[0][0] if c else DEFAULT_BODY_SIZE
 
 
 class HeadingDetector:
@@ -121,23 +141,25 @@ class HeadingDetector:
         self.n_pages = n_pages
 
     @classmethod
-    def for_pages(cls, pages: list[list[Line]]) -> "HeadingDetector":
+    def for_pages(cls, pages: list[list[Line]]) -> HeadingDetector:
         """A detector for a document whose lines are given page by page."""
         body = body_size([ln for lines in pages for ln in lines])
         style_pages: dict = {}
         for number, lines in enumerate(pages):
             for ln in lines:
-                if len(ln.text) <= 90 and (ln.bold or ln.size >= body * 1.12):
+                if len(ln.text) <= MAX_HEADING_CHARS and (ln.bold or ln.size >= body * BIGGER):
                     style_pages.setdefault(_style(ln.size, ln.bold), set()).add(number)
         return cls(body, style_pages, len(pages))
 
     def level(self, block: list[Line], scanned: bool = False) -> int | None:
-        if not block or len(block) > 2:
+        if not block or len(block) > MAX_HEADING_LINES:
             return None
         text = " ".join(ln.text for ln in block).strip()
-        if not 2 <= len(text) <= 90 or text.endswith(".") and len(text) > 40:
+        if not MIN_HEADING_CHARS <= len(text) <= MAX_HEADING_CHARS \
+                or text.endswith(".") and len(text) > SENTENCE_CHARS:
             return None
-        if _BULLET.match(text) or "。" in text or text.endswith(_CLAUSE_END) or sum(ch.isalpha() for ch in text) < 2:
+        if _BULLET.match(text) or "。" in text or text.endswith(_CLAUSE_END) \
+                or sum(ch.isalpha() for ch in text) < MIN_HEADING_LETTERS:
             return None
         box = union(ln.bbox for ln in block)
         if box[3] - box[1] > box[2] - box[0]:  # vertical text: a margin stamp, an axis title
@@ -148,33 +170,33 @@ class HeadingDetector:
             return None
         size = max(ln.size for ln in block)
         bold = all(ln.bold for ln in block)
-        bigger = size >= self.body * 1.12
+        bigger = size >= self.body * BIGGER
         if scanned or not (bold or bigger):
             return self._scheme_level(block, text, title, numbered, roman, size, scanned)
-        if numbered and (bold or len(text) <= 60 or _capitals(title)):  # (not a long numbered list item)
-            return min(numbered.group(1).count(".") + 1, 4)
+        if numbered and (bold or len(text) <= LIST_ITEM_CHARS or _capitals(title)):  # (not a long numbered list item)
+            return min(numbered.group(1).count(".") + 1, MAX_LEVEL)
         if numbered:
             return None
         if roman or _ZH_CHAPTER.match(text):
             return 1
         if _LETTER.match(text):
             return 2
-        if self.n_pages >= 3 and len(self.style_pages.get(_style(size, bold), ())) < 2 \
+        if self.n_pages >= STYLE_DOC_PAGES and len(self.style_pages.get(_style(size, bold), ())) < STYLE_PAGES \
                 and not _KEYWORD.match(text):  # title and author lines of a first page
             return None
-        if bigger and len(text) <= 70 and (bold or size >= self.body * 1.2 and _WORD.search(text)):
+        if bigger and len(text) <= SHORT_HEADING and (bold or size >= self.body * MUCH_BIGGER and _WORD.search(text)):
             return 1  # (plain text only a little bigger is a slide's body text, not a heading)
         return None
 
     def _scheme_level(self, block, text, title, numbered, roman, size, scanned) -> int | None:
         """A heading set like body text, known by its numbering alone, on a line of its own."""
-        if len(block) > 1 or size < self.body * 0.85:
+        if len(block) > 1 or size < self.body * MIN_SCHEME_SIZE:
             return None
         if roman and _capitals(text):
             return 1
         if numbered and _capitals(title):
-            return min(numbered.group(1).count(".") + 1, 4)
-        if not scanned and _LETTER.match(text) and block[0].italic and len(text) <= 70:
+            return min(numbered.group(1).count(".") + 1, MAX_LEVEL)
+        if not scanned and _LETTER.match(text) and block[0].italic and len(text) <= SHORT_HEADING:
             return 2
         return None
 
@@ -184,9 +206,9 @@ def _style(size: float, bold: bool) -> tuple[float, bool]:
 
 
 def _capitals(text: str) -> bool:
-    """Mostly capital letters (small caps as OCR reads them included): at least 4 letters."""
+    """Mostly capital letters (small caps as OCR reads them included): at least CAPS_MIN_LETTERS letters."""
     letters = [ch for ch in text if ch.isalpha()]
-    return len(letters) >= 4 and sum(ch.isupper() for ch in letters) >= 0.7 * len(letters)
+    return len(letters) >= CAPS_MIN_LETTERS and sum(ch.isupper() for ch in letters) >= CAPS_SHARE * len(letters)
 
 
 class SectionPath:
@@ -196,7 +218,7 @@ class SectionPath:
         self._stack: list[tuple[int, str]] = []
 
     def push(self, level: int, title: str) -> None:
-        self._stack = [(lv, t) for lv, t in self._stack if lv < level] + [(level, title[:80])]
+        self._stack = [(lv, t) for lv, t in self._stack if lv < level] + [(level, title[:MAX_TITLE_CHARS])]
 
     def __str__(self) -> str:
         return " > ".join(t for _, t in self._stack)

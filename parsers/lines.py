@@ -22,6 +22,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffd]")
 _LETTER = re.compile(r"[^\W\d_#]")
 _PAGE_NUMBER = re.compile(r"^(page\s*)?[-–—\s]*([0-9]{1,4}|[ivxlc]{1,6})[-–—\s]*(/\s*\d+|of\s+\d+)?$", re.I)
 
+STYLE_SHARE = 0.8  # share of a line's characters in bold (italic) type for the line to be bold (italic)
+SPACE_GAP = 0.25  # font sizes: a wider gap between two spans is a space
+MARGIN = 0.1  # share of the page height at top and bottom where running headers and footers sit
+MIN_REPEATS = 3  # count: the fewest pages a running header or footer is on
+PARITY_SHARE = 0.75  # share of the odd (even) pages an alternating header is on, at least
+MIN_PARITY_REPEATS = 4  # count: the fewest odd (even) pages an alternating header is on
+OTHER_PARITY = 0.1  # share of the other pages an alternating header is on, at most
+
 
 @dataclass(frozen=True)
 class Line:
@@ -67,8 +75,8 @@ def extract_lines(page: pymupdf.Page, textpage: pymupdf.TextPage | None = None) 
             bold_chars = sum(len(s["text"].strip()) for s in spans if _is_bold(s))
             math_chars = sum(len(s["text"].strip()) for s in spans if _MATH_FONT.search(s["font"]))
             italic_chars = sum(len(s["text"].strip()) for s in spans if _is_italic(s))
-            out.append(Line(text, tuple(line["bbox"]), round(size, 1), bold_chars >= 0.8 * n,
-                            math_chars / n, block["number"], italic_chars >= 0.8 * n))
+            out.append(Line(text, tuple(line["bbox"]), round(size, 1), bold_chars >= STYLE_SHARE * n,
+                            math_chars / n, block["number"], italic_chars >= STYLE_SHARE * n))
     return out
 
 
@@ -85,7 +93,7 @@ def _join_spans(spans: list[dict]) -> str:
     prev_x1 = None
     for s in spans:
         t = s["text"]
-        if prev_x1 is not None and s["bbox"][0] - prev_x1 > 0.25 * s["size"] and parts \
+        if prev_x1 is not None and s["bbox"][0] - prev_x1 > SPACE_GAP * s["size"] and parts \
                 and not parts[-1].endswith(" ") and not t.startswith(" "):
             parts.append(" ")
         parts.append(t)
@@ -112,21 +120,18 @@ class RepeatFilter:
     ['Body']
     """
 
-    MARGIN = 0.1  # share of the page height at top and bottom
-    PARITY_SHARE = 0.75  # an alternating header is on this share of the odd (even) pages
-    OTHER_PARITY = 0.1  # and on at most this share of the others
-
     def __init__(self, pages: list[tuple[float, list[Line]]]) -> None:
         counts: tuple[Counter, Counter] = (Counter(), Counter())  # by page parity
         for i, (height, lines) in enumerate(pages):
             counts[i % 2].update({self._key(ln, height) for ln in self._marginal(lines, height)})
         sizes = ((len(pages) + 1) // 2, len(pages) // 2)
-        need = max(3, (len(pages) + 1) // 2)
+        need = max(MIN_REPEATS, (len(pages) + 1) // 2)
         self._repeated = {k for k in counts[0] | counts[1] if counts[0][k] + counts[1][k] >= need}
         for p in (0, 1):
             other = 1 - p
-            self._repeated |= {k for k, n in counts[p].items() if n >= max(4, self.PARITY_SHARE * sizes[p])
-                               and counts[other][k] <= self.OTHER_PARITY * sizes[other]}
+            self._repeated |= {k for k, n in counts[p].items()
+                               if n >= max(MIN_PARITY_REPEATS, PARITY_SHARE * sizes[p])
+                               and counts[other][k] <= OTHER_PARITY * sizes[other]}
 
     def clean(self, lines: list[Line], page_height: float) -> list[Line]:
         """`lines` without the page's running headers, footers and page numbers."""
@@ -140,7 +145,7 @@ class RepeatFilter:
         return [ln for ln in lines if id(ln) not in noise]
 
     def _in_margin(self, line: Line, height: float) -> bool:
-        return line.yc <= self.MARGIN * height or line.yc >= (1 - self.MARGIN) * height
+        return line.yc <= MARGIN * height or line.yc >= (1 - MARGIN) * height
 
     def _marginal(self, lines: list[Line], height: float) -> list[Line]:
         """Lines in the top/bottom margin, or on the first/last row of the page's text."""

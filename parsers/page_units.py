@@ -16,11 +16,18 @@ from unirag.parsers.png import png_bytes
 from unirag.parsers.tables import TableFinder, scanned_table
 from unirag.parsers.timing import StageTimer
 
-MAX_BLOCK_CHARS = 1200
+MAX_BLOCK_CHARS = 1200  # characters: longer text blocks are split at line boundaries
+CROP_DPI = 110  # dots per inch: the resolution crops are rendered at by default
+MIN_CROP_DPI = 36  # dots per inch: crops of large regions are rendered at no less than this
+CROP_PAD = 2  # points added around a region when it is cropped
 MAX_CROP_PX = 1000  # longest side of a crop, in pixels
+MIN_OCR_DPI = 72  # dots per inch: figures are rendered for OCR at no less than this
 FIGURE_OCR_DPI = 200  # raster figures are read at this resolution (axis labels are small)
 MAX_OCR_PX = 2000  # longest side of a figure rendered for OCR
 MIN_INNER_CHARS = 20  # a figure with less text-layer text inside is read by OCR
+LINE_IN_TABLE = 0.5  # share of a line's area inside a table: more makes it the table's text
+TABLE_OVERLAP = 0.5  # share of a figure or table inside the other: more drops the figure
+SCAN_OVERLAP = 0.3  # share of a scanned figure or table inside the other: more drops the figure
 
 
 class PageUnits:
@@ -32,7 +39,7 @@ class PageUnits:
     to `timer` (a `StageTimer`).
     """
 
-    def __init__(self, headings: HeadingDetector, crop_dpi: int = 110, timer: StageTimer | None = None,
+    def __init__(self, headings: HeadingDetector, crop_dpi: int = CROP_DPI, timer: StageTimer | None = None,
                  figure_ocr: PageOcr | None = None, skip_images: frozenset[tuple] = frozenset()) -> None:
         self.headings = headings
         self.crop_dpi = crop_dpi
@@ -82,7 +89,7 @@ class PageUnits:
     def _tables(self, page, lines, captions, used, taken, bboxlog) -> list[Unit]:
         out = []
         for t in self.tables.find(page, captions, taken, bboxlog):
-            used.update(id(ln) for ln in lines if overlap_share(ln.bbox, t.bbox) > 0.5)
+            used.update(id(ln) for ln in lines if overlap_share(ln.bbox, t.bbox) > LINE_IN_TABLE)
             text = f"{t.caption}\n{t.markdown}" if t.caption else t.markdown
             out.append(Unit("table", t.bbox, text, payload={"caption": t.caption, "rows": t.rows, "cols": t.cols,
                                                             "html": t.html}))
@@ -110,7 +117,8 @@ class PageUnits:
         out = []
         clear = [c.bbox for c in captions] + [t.bbox for t in tables]
         for box, inside, raster in self.figures.find(page, free, bboxlog, images, self.skip_images, clear):
-            if any(overlap_share(box, t.bbox) > 0.5 or overlap_share(t.bbox, box) > 0.5 for t in tables):
+            if any(overlap_share(box, t.bbox) > TABLE_OVERLAP or overlap_share(t.bbox, box) > TABLE_OVERLAP
+                   for t in tables):
                 continue
             cap = nearest_caption(box, captions, "figure", taken)
             used.update(id(ln) for ln in inside)
@@ -131,7 +139,8 @@ class PageUnits:
         free = [ln for ln in lines if id(ln) not in used and id(ln) not in cap_ids]
         out = []
         for box, inside in self.figures.find_scanned(page, lines, free):
-            if any(overlap_share(box, u.bbox) > 0.3 or overlap_share(u.bbox, box) > 0.3 for u in tables + out):
+            if any(overlap_share(box, u.bbox) > SCAN_OVERLAP or overlap_share(u.bbox, box) > SCAN_OVERLAP
+                   for u in tables + out):
                 continue
             cap = nearest_caption(box, captions, "figure", taken)
             if cap is None:
@@ -147,7 +156,7 @@ class PageUnits:
         images, keys = [], []
         for u in todo:
             clip = pymupdf.Rect(u.bbox) & page.rect
-            dpi = max(min(FIGURE_OCR_DPI, int(MAX_OCR_PX * 72 / max(clip.width, clip.height, 1))), 72)
+            dpi = max(min(FIGURE_OCR_DPI, int(MAX_OCR_PX * 72 / max(clip.width, clip.height, 1))), MIN_OCR_DPI)
             pix = display.get_pixmap(matrix=pymupdf.Matrix(dpi / 72, dpi / 72), clip=clip, colorspace=pymupdf.csGRAY)
             pix.set_dpi(dpi, dpi)  # Tesseract reads it when several crops go to one process
             png = png_bytes(pix)
@@ -183,8 +192,8 @@ class PageUnits:
         which is returned for other renderings of the page (None: no units)."""
         display = page.get_displaylist() if units else None  # interpret the page once
         for u in units:
-            clip = (pymupdf.Rect(u.bbox) + (-2, -2, 2, 2)) & page.rect
-            dpi = max(min(self.crop_dpi, int(MAX_CROP_PX * 72 / max(clip.width, clip.height, 1))), 36)
+            clip = (pymupdf.Rect(u.bbox) + (-CROP_PAD, -CROP_PAD, CROP_PAD, CROP_PAD)) & page.rect
+            dpi = max(min(self.crop_dpi, int(MAX_CROP_PX * 72 / max(clip.width, clip.height, 1))), MIN_CROP_DPI)
             if clip.is_empty:
                 pix = page.get_pixmap(clip=clip, dpi=dpi)
             else:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import struct
 from contextlib import contextmanager
-from typing import Iterator
+from collections.abc import Iterator
 
 import pymupdf
 from pymupdf import table as _table

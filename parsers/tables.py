@@ -6,11 +6,36 @@ from dataclasses import dataclass
 
 import pymupdf
 
-from unirag.parsers.captions import Caption, digit_share, nearest_caption
+from unirag.parsers.captions import NUMERIC_SHARE, Caption, digit_share, nearest_caption
 from unirag.parsers.figures import is_blank
 from unirag.parsers.lines import BBox
 from unirag.parsers.table_chars import faster_chars
 
+RULE_MIN_LENGTH = 40  # points: shorter horizontal strokes are not table rules
+THIN = 2  # points: a stroke or rectangle at most this thick is a rule, not a box
+RULE_REACH = 40.0  # points: the farthest a booktabs table's first rule sits from its caption
+RULE_MAX_GAP = 160.0  # points: the widest gap between two rules of one booktabs table
+RULE_ALIGN = 4  # points: rules whose ends are closer than this have the same width
+BAND_RULES = 2  # count: the fewest rules of a booktabs band
+BAND_PAD = 2  # points added around the band between a table's rules
+RULE_MAX_ITEMS = 6  # count: paths of more lines and rectangles are drawings, not rules
+STRAIGHT = 1  # points: a line rising or leaning at most this much is horizontal or vertical
+GRID_CROSSINGS = 9  # count: the fewest rule crossings of a line-based table (a 2 x 2 grid)
+GRID_TOL = 3.0  # points: rules this close cross or touch; also the margin around the grid
+MIN_RULES = 6  # count: pages with fewer horizontal rules and no table caption are not searched
+MIN_FILL = 0.5  # share of a table's cells that must hold text
+MIN_FILLED_CELLS = 4  # count: the fewest cells with text a table needs
+MIN_ROWS = 2  # count: the fewest rows a table needs
+MIN_COLS = 2  # count: the fewest columns a table needs
+CHART_MARKS = 12  # count: more drawn marks (curves, markers, bars, images) in a ruled band make it a chart
+CAPTION_SLACK = 1  # points: the most a scanned table's first line may reach up into its caption
+SCAN_REACH = 150  # points: the farthest a scanned table's lines reach past its caption's sides
+SCAN_ROW_GAP = 2.5  # median line heights: a wider gap ends a scanned table
+SCAN_FIRST_GAP = 2  # times SCAN_ROW_GAP: the widest gap before a scanned table's first numeric row
+SCAN_LINE_HEIGHT = 10.0  # points: the line height assumed when no lines are below a caption
+SCAN_PROSE = 50  # characters: longer lines without numbers end a scanned table
+SCAN_WORDY = 0.1  # share of non-space characters that are digits: below this a line is text
+SCAN_MIN_ROWS = 2  # count: the fewest numeric rows of a scanned table
 
 
 @dataclass(frozen=True)
@@ -24,20 +49,20 @@ class FoundTable:
 
 
 def horizontal_rules(bboxlog: list) -> list[BBox]:
-    """Thin horizontal strokes/rectangles at least 40 pt long in a page's `get_bboxlog()`,
+    """Thin horizontal strokes/rectangles at least RULE_MIN_LENGTH long in a page's `get_bboxlog()`,
     top to bottom."""
     return sorted((tuple(r) for kind, r in bboxlog
-                   if kind in ("fill-path", "stroke-path") and r[2] - r[0] >= 40 and r[3] - r[1] <= 2),
+                   if kind in ("fill-path", "stroke-path") and r[2] - r[0] >= RULE_MIN_LENGTH and r[3] - r[1] <= THIN),
                   key=lambda r: (r[1], r[0]))
 
 
-def ruled_region(caption: BBox, rules: list[BBox], page_box: BBox, reach: float = 40.0,
-                 max_gap: float = 160.0) -> BBox | None:
+def ruled_region(caption: BBox, rules: list[BBox], page_box: BBox, reach: float = RULE_REACH,
+                 max_gap: float = RULE_MAX_GAP) -> BBox | None:
     """The band between the horizontal rules of a booktabs-style table next to `caption`:
     the first rule within `reach` below the caption (or, failing that, above it), extended
     over rules of about the same width no more than `max_gap` apart."""
     def same(a: BBox, b: BBox) -> bool:
-        return abs(a[0] - b[0]) < 4 and abs(a[2] - b[2]) < 4
+        return abs(a[0] - b[0]) < RULE_ALIGN and abs(a[2] - b[2]) < RULE_ALIGN
     def overlaps(r: BBox) -> bool:
         return r[0] < caption[2] and caption[0] < r[2]
     for direction in (1, -1):
@@ -55,10 +80,11 @@ def ruled_region(caption: BBox, rules: list[BBox], page_box: BBox, reach: float 
                 break
             if same(r, near[0]) and r not in band and (r[1] - band[-1][1]) * direction > 0:
                 band.append(r)
-        if len(band) < 2:
+        if len(band) < BAND_RULES:
             continue
         y0, y1 = min(r[1] for r in band), max(r[3] for r in band)
-        return (max(near[0][0] - 2, page_box[0]), y0 - 2, min(near[0][2] + 2, page_box[2]), y1 + 2)
+        return (max(near[0][0] - BAND_PAD, page_box[0]), y0 - BAND_PAD, min(near[0][2] + BAND_PAD, page_box[2]),
+                y1 + BAND_PAD)
     return None
 
 
@@ -70,7 +96,7 @@ def rule_paths(page: pymupdf.Page) -> list[dict]:
     out = []
     for p in page.get_cdrawings():
         items = p["items"]
-        if len(items) > 6 or any(it[0] not in ("l", "re") for it in items) or is_blank(p):
+        if len(items) > RULE_MAX_ITEMS or any(it[0] not in ("l", "re") for it in items) or is_blank(p):
             continue
         conv = [("l", pymupdf.Point(it[1]), pymupdf.Point(it[2])) if it[0] == "l"
                 else ("re", pymupdf.Rect(it[1]), it[2]) for it in items]
@@ -83,7 +109,7 @@ def rule_paths(page: pymupdf.Page) -> list[dict]:
     return out
 
 
-def grid_region(paths: list[dict], need: int = 9, tol: float = 3.0) -> BBox | None:
+def grid_region(paths: list[dict], need: int = GRID_CROSSINGS, tol: float = GRID_TOL) -> BBox | None:
     """The box around the rules that cross each other, if they cross in at least `need`
     points (a 2 x 2 grid crosses in 9), the least a line-based table needs; booktabs tables
     and lone rules give None. PyMuPDF's finder is clipped to this box: it reads every
@@ -93,17 +119,17 @@ def grid_region(paths: list[dict], need: int = 9, tol: float = 3.0) -> BBox | No
         for it in p["items"]:
             if it[0] == "l":
                 (x0, y0), (x1, y1) = it[1], it[2]
-                if abs(y1 - y0) <= 1:
+                if abs(y1 - y0) <= STRAIGHT:
                     hs.append((min(x0, x1), y0, max(x0, x1)))
-                elif abs(x1 - x0) <= 1:
+                elif abs(x1 - x0) <= STRAIGHT:
                     vs.append((x0, min(y0, y1), max(y0, y1)))
                 continue
             r = it[1]  # a rectangle: its sides, or one stroke when it is thin
-            xs = (r.x0, r.x1) if r.width > 2 else ((r.x0 + r.x1) / 2,)
-            ys = (r.y0, r.y1) if r.height > 2 else ((r.y0 + r.y1) / 2,)
-            if r.height > 2:
+            xs = (r.x0, r.x1) if r.width > THIN else ((r.x0 + r.x1) / 2,)
+            ys = (r.y0, r.y1) if r.height > THIN else ((r.y0 + r.y1) / 2,)
+            if r.height > THIN:
                 vs += [(x, r.y0, r.y1) for x in xs]
-            if r.width > 2:
+            if r.width > THIN:
                 hs += [(r.x0, y, r.x1) for y in ys]
     n, box = 0, None
     for hx0, hy, hx1 in hs:
@@ -190,7 +216,7 @@ class TableFinder:
     `get_bboxlog()`, shared with the figure finder.
     """
 
-    def __init__(self, min_rules: int = 6, min_fill: float = 0.5) -> None:
+    def __init__(self, min_rules: int = MIN_RULES, min_fill: float = MIN_FILL) -> None:
         self.min_rules = min_rules
         self.min_fill = min_fill
 
@@ -233,10 +259,10 @@ class TableFinder:
                 continue
             rows = cell_texts(tab, words)
             rows = compact(rows) if text_grid else rows
-            if len(rows) < 2 or len(rows[0]) < 2:
+            if len(rows) < MIN_ROWS or len(rows[0]) < MIN_COLS:
                 continue
             cells = [c for row in rows for c in row]
-            if sum(1 for c in cells if c and str(c).strip()) < max(4, self.min_fill * len(cells)):
+            if sum(1 for c in cells if c and str(c).strip()) < max(MIN_FILLED_CELLS, self.min_fill * len(cells)):
                 continue
             cap = nearest_caption(box, captions, "table", taken, below_first=False)
             if text_grid and cap is None:
@@ -253,37 +279,37 @@ def scanned_table(caption: Caption, lines: list) -> tuple[BBox, list] | None:
 
     Lines are `unirag.parsers.lines.Line`s in reading order; the caption's own lines are skipped.
     """
-    below = sorted((ln for ln in lines if ln.bbox[1] >= caption.bbox[3] - 1 and ln not in caption.lines
-                    and ln.bbox[0] < caption.bbox[2] + 150 and ln.bbox[2] > caption.bbox[0] - 150),
+    below = sorted((ln for ln in lines if ln.bbox[1] >= caption.bbox[3] - CAPTION_SLACK and ln not in caption.lines
+                    and ln.bbox[0] < caption.bbox[2] + SCAN_REACH and ln.bbox[2] > caption.bbox[0] - SCAN_REACH),
                    key=lambda ln: ln.bbox[1])
-    heights = sorted(ln.height for ln in below) or [10.0]
-    gap_max = 2.5 * heights[len(heights) // 2]
+    heights = sorted(ln.height for ln in below) or [SCAN_LINE_HEIGHT]
+    gap_max = SCAN_ROW_GAP * heights[len(heights) // 2]
     rows, last_y, started = [], caption.bbox[3], False
     for ln in below:
-        if ln.bbox[1] - last_y > gap_max * (2 if not started else 1):
+        if ln.bbox[1] - last_y > gap_max * (SCAN_FIRST_GAP if not started else 1):
             break
-        numeric = digit_share(ln.text) >= 0.3
-        if started and not numeric and (len(ln.text) > 50 or digit_share(ln.text) < 0.1):
+        numeric = digit_share(ln.text) >= NUMERIC_SHARE
+        if started and not numeric and (len(ln.text) > SCAN_PROSE or digit_share(ln.text) < SCAN_WORDY):
             break
         if numeric:
             started = True
         rows.append(ln)
         last_y = ln.bbox[3]
-    body = [ln for ln in rows if digit_share(ln.text) >= 0.3]
-    if len(body) < 2:
+    body = [ln for ln in rows if digit_share(ln.text) >= NUMERIC_SHARE]
+    if len(body) < SCAN_MIN_ROWS:
         return None
     box = (min(ln.bbox[0] for ln in rows), min(ln.bbox[1] for ln in rows),
            max(ln.bbox[2] for ln in rows), max(ln.bbox[3] for ln in rows))
     return box, rows
 
 
-def _chart(band: BBox, bboxlog: list, max_other: int = 12) -> bool:
+def _chart(band: BBox, bboxlog: list, max_other: int = CHART_MARKS) -> bool:
     """More than `max_other` drawn paths that are not thin strokes (curves, markers, bars)
     or images (bitmap markers) inside `band`: a plot with grid lines, not a table."""
     other = 0
     for kind, r in bboxlog:
         if band[0] <= r[0] and r[2] <= band[2] and band[1] <= r[1] and r[3] <= band[3] and (
-                kind == "fill-image" or kind in ("fill-path", "stroke-path") and min(r[2] - r[0], r[3] - r[1]) > 2):
+                kind == "fill-image" or kind in ("fill-path", "stroke-path") and min(r[2] - r[0], r[3] - r[1]) > THIN):
             other += 1
     return other > max_other
 

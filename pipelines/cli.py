@@ -77,56 +77,9 @@ def generator_config(value: str | None) -> dict | None:
     return config
 
 
-def stream_answer(pipeline, question: str, query=None, top_k: int = 10, out=None):
-    """Print the answer as the generator streams it, then its citations; returns the Answer."""
-    from unirag.rag.types import Answer
-
-    out = out or sys.stdout
-    print(f"Q: {question}", file=out)
-    print("A: ", end="", file=out, flush=True)
-    streamed = ""
-    for piece in pipeline.generator.stream(question, pipeline.retrieve(query or question, top_k)):
-        if isinstance(piece, Answer):
-            answer = piece
-        else:
-            streamed += piece
-            print(piece, end="", file=out, flush=True)
-    print(file=out)
-    if streamed.strip() != answer.text:  # the generator withdrew the streamed reply
-        print(f"A (final): {answer.text}", file=out)
-    print_answer(answer, out=out, header=False)
-    return answer
-
-
-def print_answer(answer, out=sys.stdout, header: bool = True) -> None:
-    if header:
-        print(f"Q: {answer.question}", file=out)
-        print(f"A: {answer.text}", file=out)
-    if not answer.found:
-        print("   (the retrieved evidence does not answer it)", file=out)
-    for i, c in enumerate(answer.citations, 1):
-        region = "" if c.bbox is None else " region (" + ", ".join(f"{v:.0f}" for v in c.bbox) + ")"
-        crop = f" crop {c.source}" if c.source else ""
-        print(f"   [{i}] {c.doc_id} p.{c.page} {c.modality}{region}{crop}", file=out)
-    if answer.generator == "extractive":
-        print("   (extractive answer from the retrieved evidence; no LLM was used)", file=out)
-
-
-def _printable(text: str) -> str:
-    """Undecodable bytes in file names (lone surrogates) shown as escapes instead of crashing print."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def print_report(report) -> None:
-    for path, reason in report.failed:
-        print(_printable(f"error: {path}: {reason}"), file=sys.stderr)
-    for w in report.warnings:
-        print(_printable(f"warning: {w}"), file=sys.stderr)
-    print(f"ingested {len(report.added)} document(s), {report.pages} pages, {report.chunks} chunks "
-          f"in {report.seconds:.1f} s; {len(report.skipped)} unchanged, {len(report.failed)} failed")
-
-
 def cmd_ingest(args) -> int:
+    from unirag.pipelines.console import print_report
+
     pipeline = _pipeline(args)
     if args.ray is not None:
         from unirag.pipelines.distributed import RayIngestor
@@ -149,12 +102,11 @@ def cmd_query(args) -> int:
 
 def _answer(args, pipeline) -> int:
     if args.generator and not args.json:  # print the answer as it arrives
-        from unirag.rag.types import Query
+        from unirag.pipelines.console import print_stream
 
-        image = Path(args.image).read_bytes() if args.image else None
-        query = Query(text=args.text or "", image=image, modalities=tuple(args.modality or ()),
-                      doc_ids=tuple(args.doc or ()))
-        stream_answer(pipeline, args.text or "(image query)", query, top_k=args.k)
+        pieces = pipeline.stream(args.text or "", image=args.image, top_k=args.k,
+                                 modalities=args.modality or (), doc_ids=args.doc or ())
+        print_stream(pieces, args.text or "(image query)")
         return 0
     try:
         answer = pipeline.query(args.text or "", image=args.image, top_k=args.k,
@@ -168,6 +120,8 @@ def _answer(args, pipeline) -> int:
             {"doc": c.doc_id, "page": c.page, "bbox": c.bbox, "modality": c.modality, "chunk": c.chunk_id}
             for c in answer.citations]}, ensure_ascii=False, indent=2))
     else:
+        from unirag.pipelines.console import print_answer
+
         print_answer(answer)
     return 0
 
@@ -236,6 +190,7 @@ def cmd_bench(args) -> int:
 
 def cmd_demo(args) -> int:
     from unirag.parsers.samples import SAMPLE_QUESTIONS, make_sample_docs
+    from unirag.pipelines.console import print_answer, print_report, print_stream
 
     folder = Path(args.db).parent / "sample_docs"
     paths = make_sample_docs(folder)
@@ -245,7 +200,7 @@ def cmd_demo(args) -> int:
     for q in SAMPLE_QUESTIONS:
         print()
         if args.generator:
-            stream_answer(pipeline, q["question"])
+            print_stream(pipeline.stream(q["question"]), q["question"])
         else:
             print_answer(pipeline.query(q["question"]))
     return 0

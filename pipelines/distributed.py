@@ -11,9 +11,10 @@ import dataclasses
 import json
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
-from unirag.pipelines.ingest import Embedded, Ingestor, _parse, embed
+from unirag.pipelines.ingest import Ingestor, _parse
+from unirag.rag.indexing import Embedded, embed
 from unirag.rag.encoders import encoder_from_dict
 from unirag.rag.encoders.base import Encoder
 from unirag.rag.factory import require

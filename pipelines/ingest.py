@@ -9,19 +9,22 @@ import os
 import shutil
 import time
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
-import numpy as np
 from tqdm import tqdm
 
-from unirag.rag.context import contextualize
+from unirag.pipelines.workers import end_with_parent, exit_cause, main_rerun_problem
 from unirag.rag.encoders.base import Encoder
-from unirag.rag.store.chroma import ChromaStore
+from unirag.rag.indexing import Embedded, embed
+from unirag.rag.store import Store
 from unirag.rag.types import Document
 
 log = logging.getLogger("unirag.ingest")
+
+EXIT_WAIT_S = 5.0  # seconds to wait for a dead parser process's exit code before reporting it unknown
 
 
 @dataclass
@@ -39,16 +42,44 @@ class IngestReport:
         return not self.failed
 
 
+@dataclass(frozen=True)
+class Found:
+    """Files to ingest (absolute paths) and one warning per named folder whose symlinked
+    subfolders were skipped."""
+
+    files: list[Path]
+    warnings: list[str]
+
+
+def find_files(paths: Iterable[str | Path], suffixes: tuple[str, ...] | None = None) -> Found:
+    """Files named directly, plus the non-hidden files inside named folders (recursively), as
+    absolute paths (a document's `source` must still lead to it when the server runs elsewhere).
+    Symlinked subfolders are not entered: they can loop or lead out of the folder."""
+    files, warnings = [], []
+    for p in (Path(os.path.abspath(p)) for p in paths):
+        if not p.is_dir():
+            files.append(p)
+            continue
+        found, links = _walk(p)
+        files.extend(f for f in found if suffixes is None or f.suffix.lower() in suffixes)
+        if links:
+            warnings.append(f"{p}: skipped {links} symlinked folder{'s' * (links > 1)} inside it "
+                            "(not followed: a link can loop or lead elsewhere; name its target instead)")
+    return Found(files, warnings)
+
+
+def _walk(folder: Path) -> tuple[list[Path], int]:
+    """(sorted non-hidden files under `folder`, number of symlinked subfolders not entered)."""
+    found, links = [], 0
+    for root, dirs, names in os.walk(folder):  # followlinks=False: linked folders are listed, not entered
+        links += sum(os.path.islink(os.path.join(root, d)) for d in dirs)
+        found += [Path(root, n) for n in names if not n.startswith(".") and os.path.isfile(os.path.join(root, n))]
+    return sorted(found), links
+
+
 def expand(paths: Iterable[str | Path], suffixes: tuple[str, ...] | None = None) -> list[Path]:
-    """Files named directly, plus the non-hidden files inside named folders (recursively)."""
-    out: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith("."))
-            out.extend(f for f in found if suffixes is None or f.suffix.lower() in suffixes)
-        else:
-            out.append(p)
-    return out
+    """The files of `find_files`, without its warnings."""
+    return find_files(paths, suffixes).files
 
 
 def _utf8(text: str) -> bool:
@@ -60,54 +91,25 @@ def _utf8(text: str) -> bool:
         return False
 
 
-def embed_document(encoder: Encoder, doc: Document) -> np.ndarray:
-    """Vectors for every chunk of `doc`. A page chunk repeats its page's text, so instead of
-    encoding that text again its vector is the mean of the page's other chunks' vectors
-    (pages with no other chunk are encoded); this saves about a third of encoder time and
-    measured the same on the corpus QA sets."""
-    chunks = doc.chunks
-    own = [i for i, c in enumerate(chunks) if c.modality != "page"]
-    vectors = np.zeros((len(chunks), encoder.dim), np.float32)
-    if own:
-        vectors[own] = encoder.embed_documents([chunks[i] for i in own])
-    by_page: dict[int, list[int]] = {}
-    for i in own:
-        by_page.setdefault(chunks[i].page, []).append(i)
-    alone = []
-    for i, c in enumerate(chunks):
-        if c.modality == "page":
-            if c.page in by_page:
-                vectors[i] = vectors[by_page[c.page]].mean(axis=0)
-            else:
-                alone.append(i)
-    if alone:
-        vectors[alone] = encoder.embed_documents([chunks[i] for i in alone])
-    return vectors
-
-
-def _parse(parser_config: dict, path: str, doc_id: str) -> Document | str:
+def _parse(parser_config: dict, path: str, doc_id: str, allow_imports: bool = False) -> Document | str:
     """Runs in a worker process: a Document, or the error message naming the file."""
     from unirag.parsers import ParseError, parser_for
 
     try:
-        return parser_for(path, parser_config).parse(path, doc_id=doc_id)
+        return parser_for(path, parser_config, allow_imports).parse(path, doc_id=doc_id)
     except ParseError as e:
         return str(e)
     except Exception as e:  # a parser bug must not take the batch down
         return f"{path}: unexpected {type(e).__name__}: {e}"
 
 
-@dataclass(frozen=True)
-class Embedded:
-    """A parsed document (contextual chunks) with one vector per chunk, ready to store."""
-
-    doc: Document
-    vectors: np.ndarray
-
-
-def embed(encoder: Encoder, doc: Document) -> Embedded:
-    doc = contextualize(doc)
-    return Embedded(doc, embed_document(encoder, doc))
+def _exit_code(pool: cf.ProcessPoolExecutor) -> int | None:
+    """The exit code of the one worker of a broken `pool` (the executor keeps no public record)."""
+    procs = list((pool._processes or {}).values())
+    if len(procs) != 1:
+        return None
+    procs[0].join(EXIT_WAIT_S)
+    return procs[0].exitcode
 
 
 class Ingestor:
@@ -118,15 +120,18 @@ class Ingestor:
     out-of-memory killer on a pathological file) fails that file only.
 
     >>> from unirag.rag.encoders import make_encoder
+    >>> from unirag.rag.store import ChromaStore
     >>> ing = Ingestor(ChromaStore(path="/tmp/unirag-doctest"), make_encoder("hash"), {"name": "pymupdf"})
     >>> ing.workers >= 1
     True
     """
 
-    def __init__(self, store: ChromaStore, encoder: Encoder, parser_config: dict, workers: int | None = None):
+    def __init__(self, store: Store, encoder: Encoder, parser_config: dict, workers: int | None = None,
+                 allow_imports: bool = False):
         self.store = store
         self.encoder = encoder
         self.parser_config = parser_config
+        self.allow_imports = allow_imports  # the parser config may name a class by dotted path
         self.workers = int(workers or min(2, os.cpu_count() or 1))
 
     def _plan(self, files: list[Path], report: IngestReport) -> list[tuple[Path, str, str]]:
@@ -160,29 +165,40 @@ class Ingestor:
         start = time.perf_counter()
         report = IngestReport()
         self.store.check_encoder(self.encoder.to_dict())
-        todo = self._plan(expand(paths), report)
+        found = find_files(paths)
+        report.warnings.extend(found.warnings)
+        todo = self._plan(found.files, report)
+        if self._pooled(todo) and main_rerun_problem():
+            report.warnings.append(f"parsed in this process, not in {self.workers} parser processes: "
+                                   f"{main_rerun_problem()} (parser processes re-run it)")
         bar = tqdm(total=len(todo), desc="ingest", unit="doc", disable=not progress or not todo)
-        for path, result in self._results(todo):
-            self._store(path, result, report, bar)
+        with closing(self._results(todo)) as results:  # an exception here shuts the parser pool down now
+            for path, result in results:
+                self._store(path, result, report, bar)
         bar.close()
         report.seconds = time.perf_counter() - start
         return report
 
     def _results(self, todo: list[tuple[Path, str, str]]) -> Iterator[tuple[Path, Embedded | str]]:
         """(file, embedded document or error) for each file, in completion order."""
-        for path, parsed in self._parsed(todo):
-            if isinstance(parsed, str):
-                yield path, parsed
-                continue
-            try:
-                yield path, embed(self.encoder, parsed)
-            except Exception as e:
-                yield path, f"{path}: could not embed: {type(e).__name__}: {e}"
+        with closing(self._parsed(todo)) as parsed_docs:
+            for path, parsed in parsed_docs:
+                if isinstance(parsed, str):
+                    yield path, parsed
+                    continue
+                try:
+                    yield path, embed(self.encoder, parsed)
+                except Exception as e:
+                    yield path, f"{path}: could not embed: {type(e).__name__}: {e}"
+
+    def _pooled(self, todo: list) -> bool:
+        """Whether `todo` is worth parser processes: several files and several workers."""
+        return len(todo) > 1 and self.workers > 1
 
     def _parsed(self, todo: list[tuple[Path, str, str]]) -> Iterator[tuple[Path, Document | str]]:
-        if len(todo) <= 1 or self.workers <= 1:
+        if not self._pooled(todo) or main_rerun_problem():
             for f, d, _ in todo:
-                yield f, _parse(self.parser_config, str(f), d)
+                yield f, _parse(self.parser_config, str(f), d, self.allow_imports)
             return
         queue = list(reversed(todo))
         while queue:
@@ -197,15 +213,18 @@ class Ingestor:
     def _pool_parse(self, queue: list, workers: int) -> Iterator[tuple[Path, Document | str]]:
         """Parse files popped from `queue` in a process pool, 2 per worker in flight; a file
         leaves `queue` only when its result is in. Raises BrokenProcessPool if a worker dies
-        while several files are in flight; with one file, that file fails instead."""
+        while several files are in flight; with one file, that file fails instead. However this
+        ends (results all in, an exception, KeyboardInterrupt, the generator closed early), queued
+        files are cancelled and the workers are waited for."""
         ctx = multiprocessing.get_context("spawn")
-        with cf.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        pool = cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=end_with_parent, initargs=(os.getpid(),))
+        try:
             pending: dict[cf.Future, tuple] = {}
             waiting = list(queue)
             while waiting or pending:
                 while waiting and len(pending) < 2 * workers:
                     f, d, sha = item = waiting.pop()
-                    pending[pool.submit(_parse, self.parser_config, str(f), d)] = item
+                    pending[pool.submit(_parse, self.parser_config, str(f), d, self.allow_imports)] = item
                 done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
                 for fut in done:
                     item = pending.pop(fut)
@@ -214,9 +233,11 @@ class Ingestor:
                     except BrokenProcessPool:
                         if len(queue) > 1:
                             raise
-                        result = f"{item[0]}: the parser process died (a crash or out of memory)"
+                        result = f"{item[0]}: the parser process died ({exit_cause(_exit_code(pool))})"
                     queue.remove(item)
                     yield item[0], result
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _store(self, path: Path, result: Embedded | str, report: IngestReport, bar: tqdm) -> None:
         bar.update(1)

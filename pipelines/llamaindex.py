@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
+from collections.abc import Iterable
 
 from unirag.rag.factory import require
 from unirag.rag.text import windows
@@ -50,7 +51,7 @@ class UniragRetriever(BaseRetriever):
     """A LlamaIndex retriever over a unirag store: use it in a `RetrieverQueryEngine`.
     A `QueryBundle` with `image_path` set becomes an image (or image+text) query."""
 
-    def __init__(self, pipeline: "Pipeline", top_k: int = 10, modalities: Iterable[str] = (),
+    def __init__(self, pipeline: Pipeline, top_k: int = 10, modalities: Iterable[str] = (),
                  doc_ids: Iterable[str] = (), **kwargs):
         self._pipeline = pipeline
         self._top_k = int(top_k)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
-from unirag.pipelines.ingest import IngestReport, Ingestor, embed
+from unirag.pipelines.config import DEFAULT_ENCODER, DEFAULTS, ENCODER_PRESETS, check, load_config
+from unirag.pipelines.ingest import IngestReport, Ingestor
+from unirag.rag.indexing import embed
 from unirag.rag.encoders import encoder_from_dict
 from unirag.rag.generation import generator_from_dict
 from unirag.rag.rerank import reranker_from_dict
@@ -19,34 +21,11 @@ from unirag.rag.retrieval import HybridRetriever
 from unirag.rag.store import ChromaStore
 from unirag.rag.types import Answer, Document, Hit, Query
 
-# The offline default: packaged MiniLM for text (every chunk through its text surrogate) plus a
-# weight-free visual channel that only speaks for image queries; one vector, one collection.
-DEFAULT_ENCODER = {"name": "composite", "parts": [
-    {"encoder": {"name": "text"}, "text_query": 1.0, "image_query": 0.5},
-    {"encoder": {"name": "pixels"}, "text_query": 0.0, "image_query": 1.0},
-]}
-ENCODER_PRESETS = {
-    "default": DEFAULT_ENCODER,
-    "text": {"name": "text"},
-    "e5": {"name": "e5"},
-    "hash": {"name": "hash"},
-}
 MAX_QUERY_CHARS = 8000  # longer question text is cut (and a warning logged): bounded time per query
-DEFAULTS = {
-    "encoder": DEFAULT_ENCODER,
-    "parser": {"name": "pymupdf"},
-    # Image queries lean on the picture (the pixel channel is in `dense`); their keyword channels
-    # only see OCR words. qa_images_dev page hit@1/hit@5: dense 0.5 -> 1.0 for images 0.75/0.875 ->
-    # 0.875/1.0 (a near-copy of a stored crop was outvoted by BM25 over misread OCR words).
-    # Text queries: MiniLM's similarities are the weaker signal on this kind of corpus (dense 0.5 -> 0.4
-    # after the section-path fix: page hit@1 qa_dev 0.910 -> 0.925 with the reranker's modality 0.3,
-    # natural 0.761 -> 0.776; image queries unchanged at 1.0).
-    "retriever": {"weights": {"dense": 0.4, "bm25": 1.0, "label": 1.0},
-                  "image_weights": {"dense": 1.0, "bm25": 1.0, "label": 1.0}},
-    "generator": {"name": "extractive"},
-    "reranker": {"name": "features"},  # modality hints: +3 points hit@1 on natural questions, ~1 ms
-}
 RERANK_DEPTH = 50  # candidates fetched for a reranker, which cuts them to top_k
+MAX_LISTED = 20  # document ids an error message lists
+IMAGE_QUESTION = "(image query)"  # what the answer step is told of a question that is only an image
+__all__ = ["DEFAULT_ENCODER", "DEFAULTS", "ENCODER_PRESETS", "MAX_QUERY_CHARS", "Pipeline", "RERANK_DEPTH"]
 
 
 def _reranker_config(reranker: dict | None | str) -> dict | None:
@@ -54,21 +33,24 @@ def _reranker_config(reranker: dict | None | str) -> dict | None:
     if isinstance(reranker, str):
         if reranker != "default":
             raise ValueError(f"Pipeline: expected reranker as a dict, None or 'default', got {reranker!r}")
-        reranker = DEFAULTS["reranker"]
+        reranker = dict(DEFAULTS["reranker"])
     if reranker is not None and "name" not in reranker:
         raise ValueError(f"Pipeline: expected a 'name' in the reranker config, got {reranker!r}")
     return dict(reranker) if reranker is not None else None
 
 
+log = logging.getLogger("unirag.query")
+
+
 def _bounded(text: str) -> str:
     """Question text cut to MAX_QUERY_CHARS, with a warning when that loses something."""
     if len(text) > MAX_QUERY_CHARS:
-        logging.getLogger("unirag.query").warning("query text of %d characters cut to %d", len(text), MAX_QUERY_CHARS)
+        log.warning("query text of %d characters cut to %d", len(text), MAX_QUERY_CHARS)
     return text[:MAX_QUERY_CHARS]
 
 
 class Pipeline:
-    def __init__(self, db: str | Path = ".unirag", chroma_url: str | None = None, encoder: dict | None = None,
+    def __init__(self, db: str | Path = DEFAULTS["db"], chroma_url: str | None = None, encoder: dict | None = None,
                  parser: dict | None = None, retriever: dict | None = None, generator: dict | None = None,
                  workers: int | None = None, reranker: dict | None | str = "default", allow_imports: bool = False):
         """`allow_imports`: let the stage configs name classes by dotted import path (your own
@@ -86,7 +68,7 @@ class Pipeline:
         self.generator = generator_from_dict(self.config["generator"], allow_imports)
         self.reranker = (reranker_from_dict(self.config["reranker"], allow_imports)
                          if self.config["reranker"] else None)
-        self.ingestor = Ingestor(self.store, self.encoder, self.config["parser"], workers)
+        self.ingestor = Ingestor(self.store, self.encoder, self.config["parser"], workers, allow_imports)
         self._encoder_checked = False
 
     def close(self) -> None:
@@ -101,15 +83,11 @@ class Pipeline:
 
     @classmethod
     def from_dict(cls, config: dict) -> "Pipeline":
-        from unirag.pipelines.config import check
-
         return cls(**check(dict(config), "Pipeline.from_dict"))
 
     @classmethod
     def from_config(cls, path: str | Path) -> "Pipeline":
         """Build from a YAML/JSON config file (`unirag init` writes a commented one)."""
-        from unirag.pipelines.config import load_config
-
         return cls(**load_config(path))
 
     def to_dict(self) -> dict:
@@ -145,6 +123,7 @@ class Pipeline:
         if not self._encoder_checked:
             self.store.check_encoder(self.encoder.to_dict(), record=False)
             self._encoder_checked = True
+        self._check_filters(query)
         if query.image and not query.text.strip():
             from unirag.pipelines.image_query import image_text
 
@@ -154,11 +133,40 @@ class Pipeline:
             return self.retriever.retrieve(query, top_k)
         return self.reranker.rerank(query, self.retriever.retrieve(query, max(RERANK_DEPTH, top_k)), top_k)
 
+    def _check_filters(self, query: Query) -> None:
+        """Unknown document ids are an error naming what exists; an empty store is a warning (a
+        query on it can only come back empty)."""
+        if query.doc_ids:
+            missing = self.store.missing_docs(query.doc_ids)
+            if missing:
+                known = sorted(self.store.docs())
+                shown = known[:MAX_LISTED] + (["..."] if len(known) > MAX_LISTED else [])
+                raise ValueError(f"doc filter: no such document {', '.join(map(repr, missing))} in "
+                                 f"{self.config['chroma_url'] or self.config['db']}; expected one of {shown}")
+        elif self.store.version()[0] == 0:
+            log.warning("store %s holds no documents yet: ingest some first (`unirag ingest FILES`)",
+                        self.config["chroma_url"] or self.config["db"])
+
+    def search(self, text: str = "", image: bytes | str | Path | None = None, top_k: int = 10,
+               modalities: Iterable[str] = (), doc_ids: Iterable[str] = ()) -> list[Hit]:
+        """The ranked evidence for a question (text, image or both), without an answer step."""
+        return self.retrieve(self._query(text, image, modalities, doc_ids), top_k)
+
     def query(self, text: str = "", image: bytes | str | Path | None = None, top_k: int = 10,
               modalities: Iterable[str] = (), doc_ids: Iterable[str] = ()) -> Answer:
         """Answer a question (text, image or both) with citations to document, page and region."""
+        q = self._query(text, image, modalities, doc_ids)
+        return self.generator.generate(q.text or IMAGE_QUESTION, self.retrieve(q, top_k))
+
+    def stream(self, text: str = "", image: bytes | str | Path | None = None, top_k: int = 10,
+               modalities: Iterable[str] = (), doc_ids: Iterable[str] = ()) -> Iterator[str | Answer]:
+        """`query`, as the generator produces it: pieces of reply text, then the final Answer."""
+        q = self._query(text, image, modalities, doc_ids)
+        yield from self.generator.stream(q.text or IMAGE_QUESTION, self.retrieve(q, top_k))
+
+    @staticmethod
+    def _query(text: str, image: bytes | str | Path | None, modalities: Iterable[str],
+               doc_ids: Iterable[str]) -> Query:
         if isinstance(image, (str, Path)):
             image = Path(image).read_bytes()
-        text = _bounded(text)
-        q = Query(text=text, image=image, modalities=tuple(modalities), doc_ids=tuple(doc_ids))
-        return self.generator.generate(text or "(image query)", self.retrieve(q, top_k))
+        return Query(text=_bounded(text), image=image, modalities=tuple(modalities), doc_ids=tuple(doc_ids))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import re
 
+import snowballstemmer
+
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*|[\u3400-\u9fff\uf900-\ufaff]+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 STOPWORDS = frozenset(
@@ -13,8 +15,6 @@ STOPWORDS = frozenset(
     "under about between per vs via can could should would will shall may might not no".split()
 )
 
-
-import snowballstemmer
 
 _STEMMER = snowballstemmer.stemmer("english")
 

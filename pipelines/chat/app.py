@@ -95,8 +95,7 @@ def sse(event: str, data: dict) -> str:
 def ask_events(pipeline, question: str, top_k: int = 10):
     """Server-sent events for one question: `token`s, then `answer` (or `error`)."""
     try:
-        hits = pipeline.retrieve(Query(text=question), top_k)
-        for part in pipeline.generator.stream(question, hits):
+        for part in pipeline.stream(question, top_k=top_k):
             if isinstance(part, str):
                 yield sse("token", {"text": part})
             else:

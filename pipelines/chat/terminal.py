@@ -4,10 +4,10 @@ EOF or `quit`, answers printed as they stream, then their citations.
 >>> import io
 >>> from unirag.rag.generation import ExtractiveAnswerer
 >>> from unirag.rag.types import Chunk, Hit
->>> class Tiny:  # anything with retrieve() and a generator, like Pipeline
-...     generator = ExtractiveAnswerer()
-...     def retrieve(self, query, top_k=10):
-...         return [Hit(Chunk(doc_id="d", modality="text", page=2, text="The pack stores 12 kWh."), 1.0)]
+>>> class Tiny:  # anything with stream(), like Pipeline
+...     def stream(self, text, top_k=10):
+...         hits = [Hit(Chunk(doc_id="d", modality="text", page=2, text="The pack stores 12 kWh."), 1.0)]
+...         return ExtractiveAnswerer().stream(text, hits)
 >>> out = io.StringIO()
 >>> TerminalChat(Tiny()).run(io.StringIO("What does the pack store?\\nquit\\n"), out)
 1
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from unirag.rag.types import Query
+from unirag.pipelines.console import print_stream
 
 QUIT = ("quit", "exit", ":q")
 
@@ -51,9 +51,7 @@ class TerminalChat:
             print(file=out, flush=True)
 
     def _answer(self, question: str, out: TextIO) -> None:
-        from unirag.pipelines.cli import stream_answer
-
         try:
-            stream_answer(self.pipeline, question, Query(text=question), self.top_k, out)
+            print_stream(self.pipeline.stream(question, top_k=self.top_k), question, out)
         except Exception as e:  # one failed question must not end the session
             print(f"\nerror: {type(e).__name__}: {e}", file=out, flush=True)

@@ -1,9 +1,11 @@
 """The encoder interface: separate document and query paths into one vector space."""
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
-from typing import Iterator, Sequence
+from typing import Any
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -29,6 +31,25 @@ def one_thread() -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+def decoded_crops(chunks: Sequence[Chunk], decode: Callable[[bytes], Any],
+                  use: Callable[[Chunk], bool] = lambda c: True) -> tuple[list[int], list]:
+    """(positions, decoded pictures) of the chunks whose crop `decode` can read. A crop it cannot
+    read is logged and left out: that chunk is embedded from its text surrogate alone."""
+    rows, pictures = [], []
+    for i, c in enumerate(chunks):
+        if not (c.image and use(c)):
+            continue
+        try:
+            pictures.append(decode(c.image))
+        except Exception as e:  # any decoder error: one bad crop must not fail its document
+            logging.getLogger("unirag.encoders").warning("chunk %s (%s p.%d): unreadable crop, embedded "
+                                                         "without it: %s: %s", c.id, c.doc_id, c.page,
+                                                         type(e).__name__, e)
+            continue
+        rows.append(i)
+    return rows, pictures
 
 
 def chunk_text(chunk: Chunk) -> str:

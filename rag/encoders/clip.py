@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import io
 import threading
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from unirag.rag.encoders.base import Encoder, chunk_text, normalize, one_thread
+from unirag.rag.encoders.base import Encoder, chunk_text, decoded_crops, normalize, one_thread
 from unirag.rag.encoders.hf import load_model
 from unirag.rag.factory import require
 from unirag.rag.types import Chunk, Query
@@ -23,7 +23,7 @@ from unirag.rag.types import Chunk, Query
 MULTILINGUAL_HINTS = ("multilingual", "chinese", "xlm", "m-clip", "-zh", "cn-clip", "mclip")
 
 
-def _features(out) -> "object":
+def _features(out) -> object:
     """transformers 5 returns a model output whose pooler_output is the projected embedding;
     4.x returns the tensor itself."""
     return getattr(out, "pooler_output", out)
@@ -146,14 +146,7 @@ class ClipEncoder(Encoder):
         if not chunks:
             return np.zeros((0, self.dim), np.float32)
         out = self._embed_texts([chunk_text(c) for c in chunks])
-        rows, pictures = [], []
-        for i, c in enumerate(chunks):
-            if c.image:
-                try:
-                    pictures.append(self._decode(c.image))
-                    rows.append(i)
-                except Exception:  # an unreadable crop falls back to the text surrogate alone
-                    pass
+        rows, pictures = decoded_crops(chunks, self._decode)
         if rows:
             w = self.doc_text_weight
             out[rows] = normalize(w * out[rows] + (1 - w) * self._embed_images(pictures))

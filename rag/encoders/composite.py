@@ -7,7 +7,7 @@ product is the weighted sum of the parts' similarities.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -3,7 +3,7 @@ must run anywhere; it matches words, not meanings, so it is never the default.""
 from __future__ import annotations
 
 import hashlib
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

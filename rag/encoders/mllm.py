@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import io
 import threading
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from unirag.rag.encoders.base import Encoder, chunk_text, normalize, one_thread
+from unirag.rag.encoders.base import Encoder, chunk_text, decoded_crops, normalize, one_thread
 from unirag.rag.encoders.hf import load_model
 from unirag.rag.types import Chunk, Query
 
@@ -119,14 +119,7 @@ class MllmEncoder(Encoder):
         sees_images = self._load()[3]
         texts = [chunk_text(c)[: self.max_tokens * 4] for c in chunks]
         out = np.zeros((len(chunks), self.dim), np.float32)
-        rows, pictures = [], []
-        for i, c in enumerate(chunks):
-            if sees_images and c.image:
-                try:
-                    pictures.append(self._decode(c.image))
-                    rows.append(i)
-                except Exception:  # an unreadable crop falls back to its text surrogate
-                    pass
+        rows, pictures = decoded_crops(chunks, self._decode, lambda c: sees_images)
         pictured = set(rows)
         plain = [i for i in range(len(chunks)) if i not in pictured]
         if plain:

@@ -5,11 +5,11 @@ vector, so inside a `composite` encoder this channel only speaks when there is a
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from unirag.rag.encoders.base import Encoder
+from unirag.rag.encoders.base import Encoder, decoded_crops
 from unirag.rag.types import Chunk, Query
 
 THUMB = 16
@@ -62,12 +62,9 @@ class PixelEncoder(Encoder):
 
     def embed_documents(self, chunks: Sequence[Chunk]) -> np.ndarray:
         out = np.zeros((len(chunks), self.dim), np.float32)
-        for i, c in enumerate(chunks):
-            if c.image and c.modality != "formula":
-                try:
-                    out[i] = describe(c.image)
-                except Exception:  # an unreadable crop just has no visual vector
-                    pass
+        rows, described = decoded_crops(chunks, describe, lambda c: c.modality != "formula")
+        if rows:
+            out[rows] = described
         return out
 
     def embed_query(self, query: Query) -> np.ndarray:

@@ -6,7 +6,7 @@ them re-ordered with new scores, at most `top_k` of them.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Sequence
+from collections.abc import Sequence
 
 from unirag.rag.types import Hit, Query
 

@@ -4,7 +4,7 @@ through their text surrogate (caption, text in the figure, table markdown, formu
 from __future__ import annotations
 
 import threading
-from typing import Sequence
+from collections.abc import Sequence
 
 from unirag.rag.encoders.base import chunk_text
 from unirag.rag.factory import require

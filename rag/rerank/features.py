@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from unirag.rag.encoders.base import chunk_text
 from unirag.rag.rerank.base import Reranker
@@ -27,13 +27,10 @@ HINTS = {  # question wording -> the chunk kinds it asks for
                           re.I),
 }
 SIGNALS = ("retrieval", "coverage", "label", "modality")
-# Measured on the dev sets (page hit@1 / hit@5 / MRR, 50 fused candidates): the modality hint
-# alone lifts the natural-language set (0.672/0.910/0.797 -> 0.702/0.910/0.812) and leaves the
-# other sets as they were; coverage and labels repeat what BM25 and the label channel already put
-# into the fused score (qa_dev hit@5 0.955 -> 0.940 with either) and cost 10-60 ms on long page
-# chunks, so they are off by default and kept for corpora without those channels. Re-measured
-# after the section-path fix (dense weight 0.4): modality 0.15 -> 0.3 takes qa_dev hit@1 0.910 ->
-# 0.925 and leaves natural (0.776) and image queries (1.0) as they were.
+# Weight of each signal: the fused retrieval score, plus a bonus for the chunk kind the question's
+# wording asks for. Coverage and labels repeat what BM25 and the label channel already put into the
+# fused score, so they are off by default (kept for corpora without those channels); see
+# docs/decisions.md for how these were measured.
 DEFAULT_WEIGHTS = {"retrieval": 1.0, "coverage": 0.0, "label": 0.0, "modality": 0.3}
 
 

@@ -7,7 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from unirag.rag.encoders.base import Encoder
 from unirag.rag.retrieval.keyword import KeywordIndex
-from unirag.rag.store.chroma import ChromaStore, where_clause
+from unirag.rag.store.base import Store
+from unirag.rag.store.chroma import where_clause
 from unirag.rag.text import cjk_share
 from unirag.rag.types import Hit, Query
 
@@ -15,6 +16,12 @@ from unirag.rag.types import Hit, Query
 FUSIONS = ("minmax", "rrf")
 CHANNELS = ("dense", "bm25", "label")
 CJK_QUERY_SHARE = 0.3
+# Channel weights for text queries: MiniLM's similarities are the weaker signal on documents full
+# of numbers and labels, so BM25 and explicit references weigh more than dense.
+DEFAULT_WEIGHTS = {"dense": 0.4, "bm25": 1.0, "label": 1.0}
+# For queries with an image: the dense channel carries the picture itself, the keyword channels
+# only the words OCR read in it, so they weigh the same.
+DEFAULT_IMAGE_WEIGHTS = {"dense": 1.0, "bm25": 1.0, "label": 1.0}
 
 
 def _contributions(hits: list[Hit], method: str, rrf_k: int) -> list[float]:
@@ -50,24 +57,25 @@ class HybridRetriever:
     """Dense + keyword retrieval fused by weighted score fusion.
 
     `weights` weigh the channels for text queries, `image_weights` for queries with an image
-    (default: `weights`): there the dense channel carries the picture itself, while the
-    keyword channels only see the words OCR read in it.
+    (default: `weights` when given, else DEFAULT_IMAGE_WEIGHTS): there the dense channel carries the picture itself, while
+    the keyword channels only see the words OCR read in it.
 
     >>> from unirag.rag.encoders import make_encoder
+    >>> from unirag.rag.store import ChromaStore
     >>> r = HybridRetriever(ChromaStore(path="/tmp/unirag-doctest"), make_encoder("hash"))
     >>> r.to_dict()["weights"], r.to_dict()["image_weights"]["dense"]
-    ({'dense': 1.0, 'bm25': 1.0, 'label': 0.5}, 1.0)
+    ({'dense': 0.4, 'bm25': 1.0, 'label': 1.0}, 1.0)
     """
 
-    def __init__(self, store: ChromaStore, encoder: Encoder, depth: int = 50,
+    def __init__(self, store: Store, encoder: Encoder, depth: int = 50,
                  weights: dict[str, float] | None = None, fusion: str = "minmax", rrf_k: int = 60,
                  keyword: dict | None = None, image_weights: dict[str, float] | None = None):
         self.store = store
         self.encoder = encoder
         self.keyword = KeywordIndex(store, **(keyword or {}))
         self.depth = int(depth)
-        self.weights = dict(weights or {"dense": 1.0, "bm25": 1.0, "label": 0.5})
-        self.image_weights = dict(image_weights or self.weights)
+        self.weights = dict(weights or DEFAULT_WEIGHTS)
+        self.image_weights = dict(image_weights or weights or DEFAULT_IMAGE_WEIGHTS)
         for name, w in (("weights", self.weights), ("image_weights", self.image_weights)):
             unknown = set(w) - set(CHANNELS)
             if unknown:

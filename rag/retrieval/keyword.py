@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from unirag.rag.encoders.base import chunk_text
-from unirag.rag.store.chroma import ChromaStore
+from unirag.rag.store.base import Store
 from unirag.rag.retrieval.labels import chunk_labels, query_labels
 from unirag.rag.text import is_cjk_char, tokenize
 from unirag.rag.types import Hit, Query
@@ -43,11 +43,12 @@ class _Snapshot:
 class KeywordIndex:
     """BM25 over the text of every stored chunk, filtered like the dense search.
 
+    >>> from unirag.rag.store import ChromaStore
     >>> KeywordIndex(ChromaStore(path="/tmp/unirag-doctest")).to_dict()
     {'k1': 1.2, 'b': 0.75, 'cjk_char_weight': 0.3}
     """
 
-    def __init__(self, store: ChromaStore, k1: float = 1.2, b: float = 0.75, cjk_char_weight: float = 0.3):
+    def __init__(self, store: Store, k1: float = 1.2, b: float = 0.75, cjk_char_weight: float = 0.3):
         self.store = store
         self.k1, self.b = k1, b
         self.cjk_char_weight = float(cjk_char_weight)

@@ -9,7 +9,9 @@ import json
 import os
 import re
 import shutil
+import signal
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,10 @@ from unirag.rag.types import Chunk, Document, Hit, Query, content_hash
 BATCH = 1000
 PAGE = 5000  # chunks per read when listing the whole collection
 COUNT_TTL = 2.0  # seconds a count is trusted for changes made by other processes
+# Test hook, not a setting: with UNIRAG_FAULT_KILL_AFTER_CHUNKS=N in the environment, `add` upserts
+# in batches that end exactly at the N-th chunk this process stores, then SIGKILLs the process
+# (tests/rag/test_store_fault.py and tests/pipelines/test_crash.py use it to die mid-ingest).
+FAULT_KILL_AFTER_CHUNKS = "UNIRAG_FAULT_KILL_AFTER_CHUNKS"
 _PLAIN_NAME = re.compile(r"[^./\\\x00-\x1f][^/\\\x00-\x1f]{0,199}")
 
 
@@ -38,6 +44,16 @@ def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
+
+
+def _batch_ends(n: int, kill_at: int) -> list[int]:
+    """Where `add`'s upserts of `n` chunks end: every BATCH chunks and at `n`, and at `kill_at`
+    (the FAULT_KILL_AFTER_CHUNKS hook) when it falls inside.
+
+    >>> _batch_ends(2500, 0), _batch_ends(2500, 7), _batch_ends(0, 0)
+    ([1000, 2000, 2500], [7, 1000, 2000, 2500], [])
+    """
+    return sorted({*range(BATCH, n, BATCH), *([n] if n else []), *([kill_at] if 0 < kill_at < n else [])})
 
 
 def where_clause(query: Query) -> dict | None:
@@ -86,6 +102,7 @@ class ChromaStore:
         self.revision = 0  # bumped on every change made through this object
         self._rows: tuple[tuple[int, int], dict] = ((-1, -1), {})  # chunk rows read by all_chunks()
         self._counted = (-1.0, -1, 0)  # (time, revision, count) of the last count
+        self._stored = 0  # chunks upserted through this object (for the FAULT_KILL_AFTER_CHUNKS hook)
 
     def to_dict(self) -> dict:
         return {"path": str(self.path), "url": self.url, "collection": self.collection}
@@ -175,6 +192,11 @@ class ChromaStore:
             d["complete"] = bool(d["sha256"]) and d["chunks"] == d["expected"]
         return out
 
+    def missing_docs(self, doc_ids: Iterable[str]) -> list[str]:
+        """The ids among `doc_ids` that the store holds no chunk of."""
+        col = self._open()
+        return [d for d in dict.fromkeys(doc_ids) if not col.get(where={"doc_id": d}, limit=1, include=[])["ids"]]
+
     def crop_dir(self, doc_id: str) -> Path:
         """The folder of a document's crops: always a direct child of `crops_dir`."""
         return self.crops_dir / safe_name(doc_id)
@@ -211,9 +233,13 @@ class ChromaStore:
             m["doc_chunks"] = len(ids)
         vecs = np.asarray(vectors, dtype=np.float32)[keep]
         self.revision += 1
-        for s in range(0, len(ids), BATCH):
-            col.upsert(ids=ids[s:s + BATCH], documents=texts[s:s + BATCH],
-                       metadatas=metas[s:s + BATCH], embeddings=vecs[s:s + BATCH].tolist())
+        kill_at = int(os.environ.get(FAULT_KILL_AFTER_CHUNKS) or 0) - self._stored  # a test hook, see its name
+        ends = _batch_ends(len(ids), kill_at)
+        for s, e in zip([0, *ends], ends):
+            col.upsert(ids=ids[s:e], documents=texts[s:e], metadatas=metas[s:e], embeddings=vecs[s:e].tolist())
+            if e == kill_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+        self._stored += len(ids)
         self._prune(doc.doc_id, set(ids), crops)
         return len(ids)
 

@@ -23,14 +23,12 @@ def test_cli_chat_reads_stdin_until_quit(tmp_path, monkeypatch, capsys):
 
 
 def test_terminal_chat_stops_at_eof_and_survives_errors(tmp_path):
-    class Broken:
-        generator = Pipeline(db=tmp_path / "db", encoder={"name": "hash"}).generator
-
+    class Broken(Pipeline):
         def retrieve(self, query, top_k=10):
             raise RuntimeError("store unavailable")
 
     out = io.StringIO()
-    assert TerminalChat(Broken()).run(io.StringIO("one\ntwo"), out) == 2
+    assert TerminalChat(Broken(db=tmp_path / "db", encoder={"name": "hash"})).run(io.StringIO("one\ntwo"), out) == 2
     assert out.getvalue().count("error: RuntimeError: store unavailable") == 2
 
 

@@ -45,6 +45,24 @@ def test_query_prints_answer_and_citations(folder, tmp_path, capsys):
     assert result["citations"] and all(c["modality"] == "table" for c in result["citations"])
 
 
+@pytest.mark.parametrize("flags, says", [
+    (["--doc", "report"], "no such document 'report'"),
+    (["--modality", "chart"], "expected modalities from"),
+    ([], "expected non-empty text"),
+])
+def test_bad_filters_and_blank_questions_are_one_error_line(folder, tmp_path, capsys, flags, says):
+    docs, good = folder
+    db = str(tmp_path / "db")
+    main(["ingest", str(good[0]), "--db", db, "--encoder", "hash", "-q"])
+    capsys.readouterr()
+    question = "   " if not flags else "peak temperature"
+    assert main(["query", question, "--db", db, *flags]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and says in err and len(err.strip().splitlines()) == 1
+    if flags[:1] == ["--doc"]:
+        assert good[0].stem in err  # what exists is listed
+
+
 def test_clear_errors_for_missing_query_and_encoder_mismatch(folder, tmp_path, capsys):
     docs, good = folder
     db = str(tmp_path / "db")

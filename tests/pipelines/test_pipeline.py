@@ -68,24 +68,6 @@ def test_config_round_trip(tmp_path):
     assert Pipeline.from_dict(p.to_dict()).to_dict() == p.to_dict()
 
 
-def test_page_vectors_are_the_mean_of_their_page(tmp_path):
-    import numpy as np
-
-    from unirag.pipelines.ingest import embed_document
-    from unirag.rag.encoders import make_encoder
-    from unirag.rag.types import Chunk, Document
-
-    chunks = [Chunk(doc_id="d", modality="text", page=1, text="solar panels"),
-              Chunk(doc_id="d", modality="table", page=1, text="| kWh | 12 |"),
-              Chunk(doc_id="d", modality="page", page=1, text="solar panels | kWh | 12 |"),
-              Chunk(doc_id="d", modality="page", page=2, text="a page with only its page chunk")]
-    enc = make_encoder("hash", dim=32)
-    vecs = embed_document(enc, Document("d", "d.pdf", "0", 2, chunks))
-    own = enc.embed_documents(chunks)
-    assert np.allclose(vecs[2], own[:2].mean(axis=0)) and np.allclose(vecs[3], own[3])
-    assert np.allclose(vecs[:2], own[:2])
-
-
 def test_reranker_config_round_trip_and_cut(tmp_path):
     p = Pipeline(db=tmp_path, encoder={"name": "hash"}, reranker={"name": "features"})
     assert p.to_dict()["reranker"] == {"name": "features"}
@@ -121,3 +103,32 @@ def test_reranker_sees_deep_candidates_and_cuts_to_top_k(ingested):
         pipe.reranker = saved
     assert seen == [len(deep)] and len(hits) == 3
     assert [h.chunk.id for h in hits] == [h.chunk.id for h in reversed(deep)][:3]
+
+
+def test_unknown_document_filter_lists_the_stored_ones(ingested):
+    pipe, paths, _ = ingested
+    with pytest.raises(ValueError, match=r"no such document 'report'.* expected one of \[.*'solar_field_study'"):
+        pipe.search("peak temperature", doc_ids=["report"])
+    assert {h.chunk.doc_id for h in pipe.search("peak temperature", doc_ids=[paths[0].stem])} == {paths[0].stem}
+
+
+def test_unknown_modality_filter_names_the_valid_ones(ingested):
+    with pytest.raises(ValueError, match=r"expected modalities from \('text', 'figure'.*got \['chart'\]"):
+        ingested[0].query("peak temperature", modalities=["chart"])
+
+
+def test_an_empty_store_warns(tmp_path, caplog):
+    pipe = Pipeline(db=tmp_path / "db", encoder={"name": "hash"})
+    pipe.store.check_encoder(pipe.encoder.to_dict())
+    assert pipe.search("anything") == []
+    assert "holds no documents yet" in caplog.text
+
+
+def test_search_query_and_stream_share_the_evidence(ingested):
+    pipe = ingested[0]
+    question = SAMPLE_QUESTIONS[0]["question"]
+    hits = pipe.search(question, top_k=5)
+    answer = pipe.query(question, top_k=5)
+    streamed = list(pipe.stream(question, top_k=5))
+    assert answer.hits and {h.chunk.id for h in answer.hits} <= {h.chunk.id for h in hits}
+    assert streamed[-1].text == answer.text and "".join(streamed[:-1]).strip() == answer.text

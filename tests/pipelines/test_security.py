@@ -61,7 +61,7 @@ def test_malicious_doc_ids_cannot_write_or_delete_outside_the_crops_folder(tmp_p
     sentinel.write_text("precious")
     store = ChromaStore(path=db)
     outside = _files(tmp_path) - _files(db)
-    for i, doc_id in enumerate(["../../x", "..", ".", "/etc/evil", "a/../../b", "..\\..\\w", ".hidden", "ok\x00id"]):
+    for doc_id in ["../../x", "..", ".", "/etc/evil", "a/../../b", "..\\..\\w", ".hidden", "ok\x00id"]:
         store.add(_doc(doc_id), np.eye(1, 4, dtype=np.float32))
         folder = store.crop_dir(doc_id)
         assert folder.parent == store.crops_dir and folder.name == safe_name(doc_id)

@@ -77,7 +77,7 @@ def test_a_config_needs_the_opt_in_to_import(built, tmp_path, capsys):
     config.write_text(f"encoder: {{name: subprocess.Popen, args: [touch, {marker}]}}\n")
     assert main(["ingest", str(built / "docs"), "--config", str(config), "--db", str(tmp_path / "db"), "-q"]) == 2
     assert "dotted class path is imported only" in capsys.readouterr().err and not marker.exists()
-    config.write_text(f"encoder: {{name: composite, parts: [{{encoder: {{name: hash}}}}], allow_imports: true}}\n")
+    config.write_text("encoder: {name: composite, parts: [{encoder: {name: hash}}], allow_imports: true}\n")
     assert main(["ingest", str(built / "docs"), "--config", str(config), "--db", str(tmp_path / "db"), "-q"]) == 2
     assert "'allow_imports' is not a component option" in capsys.readouterr().err
 
