@@ -48,6 +48,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m unirag.rag.encoders.onnx_export   # the default MiniLM as ONNX, so no query imports torch
 	touch $(STAMP)
 
 # Tesseract OCR (English + Chinese) for scanned pages and image queries; Chromium for the browser test.

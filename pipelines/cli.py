@@ -96,7 +96,11 @@ def cmd_query(args) -> int:
     if args.image and not Path(args.image).is_file():
         print(f"error: {args.image}: no such image file", file=sys.stderr)
         return 2
-    pipeline = _pipeline(args, must_exist=True)
+    with _pipeline(args, must_exist=True) as pipeline:  # closed: no worker thread outlives the answer
+        return _answer(args, pipeline)
+
+
+def _answer(args, pipeline) -> int:
     if args.generator and not args.json:  # print the answer as it arrives
         from unirag.pipelines.console import print_stream
 

@@ -18,7 +18,6 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 
 from tqdm import tqdm
 
-from unirag.parsers import SUPPORTED_SUFFIXES as SUPPORTED
 from unirag.pipelines.workers import end_with_parent, exit_cause, main_rerun_problem
 from unirag.rag.encoders.base import Encoder
 from unirag.rag.indexing import Embedded, embed
@@ -202,6 +201,8 @@ class Ingestor:
         self.workers = int(workers or min(2, os.cpu_count() or 1))
 
     def _plan(self, files: list[Path], report: IngestReport) -> list[tuple[Path, str, str]]:
+        from unirag.parsers import SUPPORTED_SUFFIXES as SUPPORTED  # pymupdf: only when ingesting
+
         stored = self.store.docs()
         todo: list[tuple[Path, str, str]] = []
         ids: dict[str, Path] = {}

@@ -72,6 +72,16 @@ class Pipeline:
         self.ingestor = Ingestor(self.store, self.encoder, self.config["parser"], workers, allow_imports)
         self._encoder_checked = False
 
+    def close(self) -> None:
+        """Stop the pipeline's worker threads; `with Pipeline(...) as p:` calls it on leaving."""
+        self.retriever.close()
+
+    def __enter__(self) -> "Pipeline":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     @classmethod
     def from_dict(cls, config: dict) -> Pipeline:
         return cls(**check(dict(config), "Pipeline.from_dict"))

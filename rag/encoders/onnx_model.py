@@ -1,0 +1,77 @@
+"""A sentence-transformers model run on ONNX Runtime with the `tokenizers` library: the same
+vectors as sentence-transformers (mean pooling and normalisation are inside the exported graph),
+without importing torch. A new process loads it and embeds a query in about half a second."""
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from collections.abc import Sequence
+
+import numpy as np
+
+from unirag.rag.factory import require
+
+DEFAULT_MAX_SEQ_LENGTH = 256  # tokens; sentence-transformers' own default when the model folder names none
+
+
+class OnnxSentenceModel:
+    """Unit-length sentence vectors from `graph` (written by `onnx_export`) and the model folder's
+    tokenizer.json, truncated and padded as sentence-transformers does (max_seq_length and
+    do_lower_case from sentence_bert_config.json). `threads`: ONNX Runtime's intra-op threads
+    (0: its default, one per physical core).
+
+    >>> from unirag.rag.encoders.sentence import packaged_dir
+    >>> from unirag.rag.encoders.onnx_export import ensure_graph
+    >>> model = OnnxSentenceModel(ensure_graph(packaged_dir("minilm")), packaged_dir("minilm"))  # doctest: +SKIP
+    >>> model.encode(["battery capacity"]).shape                                              # doctest: +SKIP
+    (1, 384)
+    """
+
+    def __init__(self, graph: Path, model_dir: Path, threads: int = 1):
+        self.graph = Path(graph)
+        self.model_dir = Path(model_dir)
+        self.threads = int(threads)
+        self._session = self._tokenizer = None
+        self._lower = False
+        self._lock = threading.Lock()
+
+    def _load(self):
+        with self._lock:
+            if self._session is None:
+                ort = require("onnxruntime", "text")
+                config = _sentence_config(self.model_dir)
+                tokenizer = require("tokenizers", "text").Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+                tokenizer.enable_truncation(int(config.get("max_seq_length") or DEFAULT_MAX_SEQ_LENGTH))
+                pad = tokenizer.padding or {}
+                tokenizer.enable_padding(pad_id=pad.get("pad_id", 0), pad_token=pad.get("pad_token", "[PAD]"))
+                options = ort.SessionOptions()
+                options.intra_op_num_threads = self.threads
+                options.inter_op_num_threads = 1
+                self._lower = bool(config.get("do_lower_case"))
+                self._tokenizer = tokenizer
+                self._session = ort.InferenceSession(str(self.graph), options, providers=["CPUExecutionProvider"])
+        return self._session, self._tokenizer
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Vectors of shape (len(texts), dim); batches are formed by length so little is padded."""
+        session, tokenizer = self._load()
+        texts = [t.lower() for t in texts] if self._lower else list(texts)
+        if not texts:
+            return np.zeros((0, session.get_outputs()[0].shape[-1]), np.float32)
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        step = max(1, int(batch_size))
+        batches = []
+        for start in range(0, len(texts), step):
+            encoded = tokenizer.encode_batch([texts[i] for i in order[start: start + step]])
+            ids = np.asarray([e.ids for e in encoded], np.int64)
+            mask = np.asarray([e.attention_mask for e in encoded], np.int64)
+            batches.append(session.run(None, {"input_ids": ids, "attention_mask": mask})[0])
+        out = np.empty((len(texts), batches[0].shape[1]), np.float32)
+        out[order] = np.concatenate(batches)
+        return out
+
+
+def _sentence_config(model_dir: Path) -> dict:
+    path = model_dir / "sentence_bert_config.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
