@@ -101,18 +101,22 @@ def contains(prediction: str, golds: Iterable[str]) -> float:
 
 
 def answer_scores(prediction: str, found: bool, answer: str, aliases: Iterable[str],
-                  answerable: bool) -> dict[str, float]:
-    """Per-question answer scores: exact match, token F1 and containment for answerable
-    questions, and `refusal_correct` for every question (a refusal = `found` is False).
+                  answerable: bool, reply: str | None = None) -> dict[str, float]:
+    """Per-question answer scores: exact match and token F1 of `prediction` (the short answer,
+    or the whole reply when none was extracted) and containment in `reply` (default: the
+    prediction) for answerable questions, and `refusal_correct` for every question (a refusal =
+    `found` is False).
 
     >>> answer_scores("not found", False, "UNANSWERABLE", [], answerable=False)
     {'refusal_correct': 1.0}
     >>> answer_scores("12,000", True, "12000", ["12k"], answerable=True)
     {'refusal_correct': 1.0, 'em': 1.0, 'f1': 1.0, 'contains': 1.0}
+    >>> answer_scores("12 kWh", True, "12", [], True, reply="12 kWh: the pack stores 12 kWh.")["contains"]
+    1.0
     """
     out = {"refusal_correct": float(found == answerable)}
     if answerable:
         golds = [answer, *aliases]
         out.update(em=exact_match(prediction, golds), f1=token_f1(prediction, golds),
-                   contains=contains(prediction, golds))
+                   contains=contains(prediction if reply is None else reply, golds))
     return out

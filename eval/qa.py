@@ -18,6 +18,7 @@ class QARecord(NamedTuple):
     query_image: Path | None
     crop_bbox: tuple | None = None  # image queries: where on the page the picture was cut (points)
     doc: str | None = None  # the record's main document (first evidence page's, if not given)
+    in_text: bool | None = None  # whether the answer is printed in the evidence pages' text layer
 
 
 def _page(e: dict | int, doc: str | None) -> tuple[str | None, int]:
@@ -48,7 +49,8 @@ def load_qa(path: str | Path, modality: str | None = None) -> list[QARecord]:
                 lang=r.get("lang", "en"), relevant=_pages(r), answerable=bool(answerable),
                 answer=str(r.get("answer", "")), aliases=tuple(r.get("answer_aliases") or ()), query_image=image,
                 crop_bbox=tuple(map(float, r["crop_bbox_pt"])) if r.get("crop_bbox_pt") else None,
-                doc=r.get("doc") or next((d for d, _ in sorted(_pages(r))), None)))
+                doc=r.get("doc") or next((d for d, _ in sorted(_pages(r))), None),
+                in_text=r.get("answer_in_text")))
         except (KeyError, ValueError, TypeError) as e:
             raise ValueError(f"{path}:{n}: expected a QA record with id/question/doc/page, got error {e!r}") from e
     return out

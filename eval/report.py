@@ -118,6 +118,26 @@ def _plots(out: Path, metrics: dict, latencies: dict[str, list[float]]) -> list[
     return names
 
 
+def _answer_lines(answers: dict, ref: dict) -> list[str]:
+    """The answers section: EM/F1 of the short answer and containment in the reply per group,
+    answered/deferred/refused counts, and each refusal with its top evidence."""
+    lines = ["## Answers (unirag generator)", "",
+             "EM and F1 on the short answer (the whole reply when none was extracted); contains = the "
+             "gold answer appears in the reply. in_text = the answer is printed in the evidence page's text.", ""]
+    lines += table(answers, ("n", "em", "f1", "contains"), "group") + [""]
+    lines += [f"Refusals: {ref['refusal_accuracy']} of {ref['unanswerable']} unanswerable questions refused; "
+              f"false refusal rate on answerable ones {ref['false_refusal_rate']}.", ""]
+    if ref.get("status"):
+        lines += table(ref["status"], ("answered", "deferred", "refused"), "questions") + [""]
+    if ref.get("refused"):
+        lines += ["Refused questions and their top evidence (doc, page, modality, score):", ""]
+        for r in ref["refused"]:
+            top = "; ".join(f"{d} p.{p} {m} {s}" for d, p, m, s in r["evidence"]) or "no hits"
+            lines.append(f"- {r['id']} ({'answerable' if r['answerable'] else 'unanswerable'}): {top}")
+        lines.append("")
+    return lines
+
+
 def write_report(out: str | Path, metrics: dict, rows: dict[str, list[dict]],
                  latencies: dict[str, list[float]], compare: str | Path | None = None) -> Path:
     """Write OUT/report.md (and its PNGs) for one eval run; `rows` and `latencies` are per
@@ -136,11 +156,7 @@ def write_report(out: str | Path, metrics: dict, rows: dict[str, list[dict]],
               "questions); for image queries a chunk overlapping the crop the picture was cut from.", ""]
     lines += table({g: v for g, v in metrics["element"].items() if v.get("n")},
                    ("n", "hit@1", "hit@5", "hit@10", "mrr"), "group") + [""]
-    lines += ["## Answers (unirag generator)", ""]
-    lines += table(metrics["answers"], ("n", "em", "f1", "contains"), "group") + [""]
-    ref = metrics["refusal"]
-    lines += [f"Refusals: {ref['refusal_accuracy']} of {ref['unanswerable']} unanswerable questions refused; "
-              f"false refusal rate on answerable ones {ref['false_refusal_rate']}.", ""]
+    lines += _answer_lines(metrics["answers"], metrics["refusal"])
     ing = metrics["ingest"]
     lines += ["## Speed", "", f"unirag ingest: {ing['pages']} pages in {ing['seconds']} s "
               f"({ing['pages_per_s']} pages/s; {ing['skipped_docs']} documents already stored).", ""]

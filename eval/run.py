@@ -4,8 +4,9 @@ OUTDIR/metrics.json, results.jsonl, baselines/NAME.jsonl and report.md with plot
 metrics.json keys: "retrieval" (page level, per group: ALL, figure, table, formula, text, page,
 multi, image-query, zh, en; each {n, hit@1, hit@5, hit@10, mrr (MRR@10), recall@5, recall@10,
 ndcg@5, ndcg@10}), "element" (was the right figure/table/formula chunk retrieved; see
-eval/elements.py), "by_doc" ({system: {doc: scores}}), "answers" (exact match / token F1 /
-containment of the generated answer), "refusal", "ingest", "query_latency_ms", "baselines"
+eval/elements.py), "by_doc" ({system: {doc: scores}}), "answers" (exact match / token F1 of the
+short answer, containment in the reply; per group ALL, modality, in_text / not_in_text),
+"refusal" (rates, answered/deferred/refused counts, refusals with their top evidence), "ingest", "query_latency_ms", "baselines"
 ({name: same keys as "retrieval"}), "baseline_runs" ({name: build and query timings}), "config".
 """
 from __future__ import annotations
@@ -25,6 +26,7 @@ from unirag.rag.types import Query
 GROUPS = ("figure", "table", "formula", "text", "page", "multi", "image-query")
 LATENCY_PS = (50, 95, 99)
 ANSWER_HITS = 10  # hits the answer step reads, as `unirag query` gives it by default
+EVIDENCE_SHOWN = 3  # top hits kept per answer row, so a refusal can be checked against what was found
 
 
 def _query(rec: QARecord) -> Query:
@@ -64,8 +66,11 @@ def evaluate(pipeline, records: list[QARecord], depth: int = 50, progress: bool 
             row = {"id": rec.id, "modality": rec.modality, "lang": rec.lang, "doc": rec.doc, "answerable": False}
         if answers and not rec.query_image:
             ans = pipeline.query(rec.question, top_k=ANSWER_HITS)
-            row["answer"] = ans.text
-            row["answer_scores"] = answer_scores(ans.text, ans.found, rec.answer, rec.aliases, scored)
+            row.update(answer=ans.text, short=ans.short, status=ans.status, in_text=rec.in_text,
+                       evidence=[[e.doc_id, e.page, e.modality, round(e.score, 4)]
+                                 for e in ans.evidence[:EVIDENCE_SHOWN]])
+            row["answer_scores"] = answer_scores(ans.short or ans.text, ans.found, rec.answer, rec.aliases,
+                                                 scored, reply=ans.text)
         rows.append(row)
     return rows, latencies
 
@@ -115,17 +120,32 @@ def element_metrics(rows: list[dict], image_rows: list[dict]) -> dict:
     return out
 
 
+def _answer_summary(rows: list[dict]) -> dict:
+    return summarize([{k: v for k, v in r["answer_scores"].items() if k != "refusal_correct"} for r in rows])
+
+
 def answer_metrics(rows: list[dict]) -> tuple[dict, dict]:
+    """Answer scores of the answerable questions (ALL, per modality, by whether the answer is
+    printed in the page text) and the refusal summary: rates, counts per answer status and the
+    refused answerable questions with their top evidence."""
     ans = [r for r in rows if "answer_scores" in r and "scores" in r]
-    answers = {"ALL": summarize([{k: v for k, v in r["answer_scores"].items() if k != "refusal_correct"}
-                                 for r in ans])}
+    answers = {"ALL": _answer_summary(ans)}
+    for g in GROUPS:
+        answers[g] = _answer_summary([r for r in ans if r["modality"] == g])
+    for key, value in (("in_text", True), ("not_in_text", False)):
+        answers[key] = _answer_summary([r for r in ans if r.get("in_text") is value])
+    answers = {g: v for g, v in answers.items() if v.get("n")}
     unans = [r for r in rows if r.get("answerable") is False and "answer_scores" in r]
     refusal = {"unanswerable": len(unans),
                "refusal_accuracy": round(sum(r["answer_scores"]["refusal_correct"] for r in unans) / len(unans), 4)
                if unans else None,
                "answerable": len(ans),
                "false_refusal_rate": round(sum(1 - r["answer_scores"]["refusal_correct"] for r in ans) / len(ans), 4)
-               if ans else None}
+               if ans else None,
+               "status": {kind: {s: sum(r.get("status") == s for r in group) for s in ("answered", "deferred", "refused")}
+                          for kind, group in (("answerable", ans), ("unanswerable", unans))},
+               "refused": [{"id": r["id"], "answerable": "scores" in r, "evidence": r.get("evidence", [])}
+                           for r in ans + unans if r.get("status") == "refused"]}
     return answers, refusal
 
 

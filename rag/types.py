@@ -167,8 +167,46 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """One retrieved hit as shown beside an answer: where it is and how strongly it was found."""
+
+    doc_id: str
+    page: int
+    modality: str
+    bbox: BBox | None
+    score: float
+    crop_path: str = ""
+    chunk_id: str = ""
+    sources: tuple[str, ...] = ()
+
+    @classmethod
+    def from_hit(cls, hit: Hit) -> "Evidence":
+        c = hit.chunk
+        return cls(c.doc_id, c.page, c.modality, c.bbox, round(float(hit.score), 6), hit.crop_path, c.id,
+                   tuple(hit.sources))
+
+    def label(self) -> str:
+        return f"[{self.doc_id} p.{self.page}]"
+
+
+ANSWER_STATUSES = ("answered", "deferred", "refused")
+EVIDENCE_HITS = 5  # how many top hits every answer carries as evidence when none are given
+
+
+@dataclass(frozen=True)
 class Answer:
-    """An answer with the citations that support it and the hits it was built from."""
+    """An answer: `short` is the value itself (empty when none was extracted), `text` the readable
+    reply with citations, `evidence` the top hits (on every answer, refusals included).
+
+    `status` is "answered", "deferred" (the answer can only be seen in a cited figure) or
+    "refused" (the documents do not appear to hold it); `found` is False exactly when refused.
+
+    >>> a = Answer("q", "Not found.", found=False)
+    >>> a.status, a.found, a.evidence
+    ('refused', False, ())
+    >>> Answer("q", "See Figure 2.", status="deferred").found
+    True
+    """
 
     question: str
     text: str
@@ -176,3 +214,17 @@ class Answer:
     hits: tuple[Hit, ...] = ()
     generator: str = ""
     found: bool = True
+    short: str = ""
+    evidence: tuple[Evidence, ...] = ()
+    status: str = ""
+
+    def __post_init__(self) -> None:
+        status = self.status or ("answered" if self.found else "refused")
+        if status not in ANSWER_STATUSES:
+            raise ValueError(f"Answer: expected status in {ANSWER_STATUSES}, got {self.status!r}")
+        object.__setattr__(self, "status", status)
+        object.__setattr__(self, "found", status != "refused")
+        object.__setattr__(self, "hits", tuple(self.hits))
+        object.__setattr__(self, "citations", tuple(self.citations))
+        evidence = tuple(self.evidence) or tuple(Evidence.from_hit(h) for h in self.hits[:EVIDENCE_HITS])
+        object.__setattr__(self, "evidence", evidence)

@@ -1,19 +1,25 @@
-"""Offline answerer: no LLM. Picks the sentence or table row of the retrieved evidence that
-best covers the question, and cites where it came from. It says plainly that no LLM was used.
-Sentences that read like instructions to a model (prompt injection) are never quoted."""
+"""Offline answerer: no LLM. States the value the question asks for (a table cell, a number with
+its unit, a name, a formula, a difference of two cells with its operands) and quotes the span
+it came from with a citation. When the answer can only be seen in a figure it says so and
+points at the figure; when the evidence is too weak it refuses. Every answer carries the top
+hits as evidence. Sentences that read like instructions to a model are never quoted."""
 from __future__ import annotations
 
-import math
 import re
 from typing import Sequence
 
+from unirag.rag.generation.abstain import MIN_STRENGTH, strength
 from unirag.rag.generation.base import Generator
-from unirag.rag.generation.guard import is_instruction
+from unirag.rag.generation.extract import Candidate, best_candidate
+from unirag.rag.generation.intent import Intent, intent, names_numbers, table_name
 from unirag.rag.text import tokenize
 from unirag.rag.types import Answer, Citation, Hit
 
-_SENTENCE = re.compile(r"(?<=[.!?。！？;；])\s+|\n+")
 NOT_FOUND = "The documents do not appear to contain an answer to this question."
+_SECOND_QUESTION = re.compile(r",?\s+and\s+(?=(?:what|which|how|who)\b)", re.I)
+_WH = re.compile(r"\b(?:what|which|how|who)\b", re.I)
+RANK_DECAY = 0.15  # how much a candidate's match score is discounted per rank of its hit
+_FIGURE_NAME = re.compile(r"^\s*((?:figure|fig\.?|图)\s*[\d.\-()a-z]*\d[)a-z]?)", re.I)
 
 
 def citation(hit: Hit) -> Citation:
@@ -22,77 +28,122 @@ def citation(hit: Hit) -> Citation:
                     source=hit.crop_path)
 
 
-def _units(hit: Hit) -> list[tuple[str, str]]:
-    """Candidate answer spans as (text shown, text matched): a table row is matched together
-    with the table's caption and header row; a figure is one span, its caption and the text
-    inside it (labels, values, OCR words); other chunks split into sentences/lines."""
-    text = hit.chunk.text
-    if hit.chunk.modality == "table":
-        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-        rows = [ln for ln in lines if ln.startswith("|") and not set(ln) <= set("|-: ")]
-        context = " ".join(ln for ln in lines if not ln.startswith("|"))
-        if len(rows) >= 2:
-            return [(f"{rows[0]} → {r}", f"{context} {rows[0]} {r}") for r in rows[1:]]
-    if hit.chunk.modality in ("figure", "image"):  # the caption alone rarely holds the value asked for
-        head, _, inner = text.partition("\n")
-        inner = " ".join(inner.split())
-        if inner:
-            return [(f"{head} — {inner}" if head else inner, text)]
-    parts = text.splitlines() if hit.chunk.modality == "formula" else _SENTENCE.split(text)
-    return [(p.strip(), p.strip()) for p in parts if len(p.strip()) > 3]
-
-
 def _prefer_elements(hits: list[Hit]) -> list[Hit]:
     """Drop whole-page hits whose page also has a more precise hit (a block, figure, table)."""
     precise = {(h.chunk.doc_id, h.chunk.page) for h in hits if h.chunk.modality != "page"}
     return [h for h in hits if h.chunk.modality != "page" or (h.chunk.doc_id, h.chunk.page) not in precise]
 
 
+def split_question(question: str) -> list[str]:
+    """A question that asks for two things ("what A ..., and what B ...?") as two questions, the
+    second keeping the first's leading condition ("For m = 256, ..."); otherwise the question.
+
+    >>> split_question("For m = 256, what error does Table II give, and what error does Table IV report?")
+    ['For m = 256, what error does Table II give', 'For m = 256, what error does Table IV report']
+    """
+    pieces = _SECOND_QUESTION.split(question.strip().rstrip("?？"))
+    if len(pieces) != 2:
+        return [question]
+    lead = _WH.search(pieces[0])
+    return [pieces[0], (pieces[0][: lead.start()] if lead else "") + pieces[1]]
+
+
+def _pool(it: Intent, hits: list[Hit]) -> tuple[list[Hit], bool]:
+    """The hits a value may be read from, and whether they are tables the question names.
+
+    A value is read only from a chunk that writes the numbers the question names (its
+    conditions; numbers on a document's first page name the document and count for all its
+    chunks), and, when the question names a table that was retrieved, only from that table."""
+    title: dict[str, str] = {}
+    for h in hits:
+        if h.chunk.page == 1:
+            title[h.chunk.doc_id] = f"{title.get(h.chunk.doc_id, '')}\n{h.chunk.text}"
+    pool = _prefer_elements([h for h in hits if names_numbers(
+        it, f"{h.chunk.caption}\n{h.chunk.text}\n{h.chunk.context}\n{title.get(h.chunk.doc_id, '')}")])
+    named = [h for h in pool if table_name(h.chunk.caption or h.chunk.text) in it.tables]
+    return (named, True) if named else (pool, False)
+
+
+def _figure_name(hit: Hit) -> str:
+    m = _FIGURE_NAME.match(hit.chunk.caption or hit.chunk.text)
+    return m.group(1).rstrip(".:") if m else "the figure"
+
+
+def deferral(hit: Hit) -> str:
+    """The reply for an answer that can only be seen: which figure, where, and what reads it."""
+    c = hit.chunk
+    return (f"The answer is in {_figure_name(hit)}, {c.doc_id} p.{c.page} (shown); reading it needs a vision "
+            f"model: run with --generator openai. [{c.doc_id} p.{c.page}]")
+
+
 class ExtractiveAnswerer(Generator):
-    """Answers with the best-matching span of the top hits, or says nothing was found.
+    """Answers with the value the top hits give, a pointer to the figure that shows it, or a
+    refusal when the evidence is weak; every answer lists the hits as evidence.
 
     >>> from unirag.rag.types import Chunk
     >>> hit = Hit(Chunk(doc_id="d", modality="text", page=3, text="The pack stores 12 kWh. It is blue."), 1.0)
-    >>> ExtractiveAnswerer().generate("What does the pack store?", [hit]).text
-    'The pack stores 12 kWh. [d p.3]'
+    >>> a = ExtractiveAnswerer().generate("How much energy does the pack store?", [hit])
+    >>> a.short, a.text, a.status
+    ('12 kWh', '12 kWh — The pack stores 12 kWh. [d p.3]', 'answered')
     """
 
     name = "extractive"
 
-    def __init__(self, max_hits: int = 5, max_citations: int = 3, min_coverage: float = 0.25,
-                 max_chars: int = 400):
+    def __init__(self, max_hits: int = 5, max_citations: int = 3, min_strength: float = MIN_STRENGTH):
         self.max_hits = int(max_hits)
         self.max_citations = int(max_citations)
-        self.min_coverage = float(min_coverage)
-        self.max_chars = int(max_chars)
+        self.min_strength = float(min_strength)
 
     def to_dict(self) -> dict:
         return {"name": self.name, "max_hits": self.max_hits, "max_citations": self.max_citations,
-                "min_coverage": self.min_coverage, "max_chars": self.max_chars}
+                "min_strength": self.min_strength}
 
-    def generate(self, question: str, hits: Sequence[Hit]) -> Answer:
-        hits = _prefer_elements(list(hits))[: self.max_hits]
-        q = set(tokenize(question))
-        cands = [(rank, hit, shown, set(tokenize(matched))) for rank, hit in enumerate(hits)
-                 for shown, matched in _units(hit) if not is_instruction(shown)]
-        if not q or not cands:
-            return Answer(question, NOT_FOUND, hits=tuple(hits), generator=self.name, found=False)
-        df = {t: sum(t in toks for *_, toks in cands) for t in q}
-        weight = {t: math.log(1 + len(cands) / (1 + df[t])) + (0.5 if df[t] == 0 else 0.0) for t in q}
-        total = sum(weight.values())
-
-        def coverage(toks: set[str]) -> float:
-            return sum(weight[t] for t in q & toks) / total
-
-        rank, hit, unit, toks = max(cands, key=lambda c: coverage(c[3]) / (1 + 0.15 * c[0]))
-        if coverage(toks) < self.min_coverage:
-            return Answer(question, NOT_FOUND, hits=tuple(hits), generator=self.name, found=False)
-        cites = [citation(hit)]
+    def _answer(self, question: str, hits: list[Hit], text: str, first: Hit | None = None,
+                short: str = "", status: str = "answered") -> Answer:
+        cites = [citation(first)] if first else []
         for other in hits:
-            if len(cites) >= self.max_citations:
+            if len(cites) >= self.max_citations or not cites:
                 break
             if all((other.chunk.doc_id, other.chunk.page) != (c.doc_id, c.page) for c in cites):
                 cites.append(citation(other))
-        span = unit if len(unit) <= self.max_chars else unit[: self.max_chars].rsplit(" ", 1)[0] + " …"
-        return Answer(question, f"{span} {cites[0].label()}", citations=tuple(cites), hits=tuple(hits),
-                      generator=self.name, found=True)
+        return Answer(question, text, citations=tuple(cites), hits=tuple(hits), generator=self.name,
+                      short=short, status=status)
+
+    def refuse(self, question: str, hits: list[Hit]) -> Answer:
+        return self._answer(question, hits, NOT_FOUND, status="refused")
+
+    def generate(self, question: str, hits: Sequence[Hit]) -> Answer:
+        hits = list(hits)
+        it = intent(question)
+        if not tokenize(question) or not hits or strength(it, hits) < self.min_strength:
+            return self.refuse(question, hits)
+        parts = [self._single(intent(part), hits) for part in split_question(question)]
+        if len(parts) == 2 and all(p.short for p in parts) and parts[0].short != parts[1].short:
+            short = " and ".join(p.short for p in parts)
+            return Answer(question, f"{short} — " + "; ".join(p.text.split(" — ", 1)[-1] for p in parts),
+                          citations=tuple(dict.fromkeys(c for p in parts for c in p.citations)),
+                          hits=tuple(hits), generator=self.name, short=short)
+        return self._single(it, hits)
+
+    def _single(self, it: Intent, hits: list[Hit]) -> Answer:
+        """The answer to a question that asks for one thing."""
+        question = it.question
+        figures = [h for h in _prefer_elements(hits)[: self.max_hits] if h.chunk.modality in ("figure", "image")]
+        pool, named = _pool(it, hits)
+        pool = pool[: self.max_hits]
+        if it.kind == "visual" and figures:
+            return self._answer(question, hits, deferral(figures[0]), figures[0], status="deferred")
+        found = [(rank, best_candidate(it, h)) for rank, h in enumerate(pool)]
+        cands = [Candidate(c.short, c.support, c.hit, c.score / (1 + RANK_DECAY * rank)) for rank, c in found if c]
+        if not cands:
+            if figures and not named:
+                return self._answer(question, hits, deferral(figures[0]), figures[0], status="deferred")
+            return self.refuse(question, hits)
+        best = max(cands, key=lambda c: (c.score, bool(c.short)))
+        if (it.unit and not re.search(it.unit, f"{best.short} {best.support}")) or (named and not best.short):
+            return self.refuse(question, hits)  # asked for watts, found none; the named table has no such cell
+        if not best.short and best.hit.chunk.modality in ("figure", "image"):
+            return self._answer(question, hits, deferral(best.hit), best.hit, status="deferred")
+        label = f"[{best.hit.chunk.doc_id} p.{best.hit.chunk.page}]"
+        text = f"{best.short} — {best.support} {label}" if best.short else f"{best.support} {label}"
+        return self._answer(question, hits, text, best.hit, short=best.short)

@@ -33,3 +33,8 @@ def test_answer_scores_refusals():
     assert answer_scores("x", True, "UNANSWERABLE", [], answerable=False) == {"refusal_correct": 0.0}
     s = answer_scores("no answer found", False, "42", [], answerable=True)
     assert s["refusal_correct"] == 0.0 and s["em"] == 0.0
+
+
+def test_short_answer_is_scored_and_the_reply_checked_for_containment():
+    s = answer_scores("12 kWh", True, "12 kWh", [], answerable=True, reply="12 kWh — The pack stores 12 kWh. [d p.3]")
+    assert (s["em"], s["f1"], s["contains"]) == (1.0, 1.0, 1.0)

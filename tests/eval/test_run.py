@@ -44,6 +44,9 @@ def test_eval_writes_the_metrics_contract(qa_set, tmp_path):
     assert m["element"]["ALL"]["n"] == sum(q["modality"] in ("figure", "table", "formula") for q in SAMPLE_QUESTIONS)
     assert m["answers"]["ALL"]["n"] == len(SAMPLE_QUESTIONS)
     assert m["refusal"]["unanswerable"] == 1 and m["refusal"]["answerable"] == len(SAMPLE_QUESTIONS)
+    status = m["refusal"]["status"]
+    assert sum(status["answerable"].values()) == len(SAMPLE_QUESTIONS) and sum(status["unanswerable"].values()) == 1
+    assert all(r["evidence"] for r in m["refusal"]["refused"])  # every refusal lists what was found
     # the baseline: same keys, same questions; all four sample pages are distinct BM25 documents
     b = m["baselines"]["bm25-pages"]
     assert set(b) == set(m["retrieval"]) and b["ALL"]["n"] == len(SAMPLE_QUESTIONS)
@@ -58,8 +61,10 @@ def test_eval_writes_the_metrics_contract(qa_set, tmp_path):
         assert m["answers"]["ALL"][metric] == pytest.approx(sum(s[metric] for s in scored) / len(scored), abs=1e-4)
     assert m["answers"]["ALL"]["contains"] > 0  # some sample answers quote their value
     assert len((out / "baselines" / "bm25-pages.jsonl").read_text().splitlines()) == len(SAMPLE_QUESTIONS)
+    row = json.loads(rows[0])
+    assert {"answer", "short", "status", "evidence"} <= set(row) and row["evidence"][0][:2] == row["ranking"][0]
     report = (out / "report.md").read_text()
-    assert "bm25-pages" in report and "![hit_by_modality](hit_by_modality.png)" in report
+    assert "| answerable |" in report and "bm25-pages" in report and "![hit_by_modality](hit_by_modality.png)" in report
     for png in ("hit_by_modality.png", "latency_hist.png", "doc_heatmap.png"):
         assert (out / png).read_bytes()[:4] == b"\x89PNG"
 

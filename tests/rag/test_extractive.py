@@ -10,14 +10,15 @@ def test_picks_the_table_row_and_cites_it():
     hits = [hit("Intro prose about batteries."),
             hit("Table 1: Capacity\n| site | kWh |\n|---|---|\n| Oslo | 12.5 |\n| Rome | 9.1 |", "table", 2)]
     ans = make_generator("extractive").generate("What capacity does the Rome site have?", hits)
-    assert ans.found and "Rome | 9.1" in ans.text and ans.text.endswith("[d p.2]")
+    assert ans.found and ans.short == "9.1" and "Rome | 9.1" in ans.text and ans.text.endswith("[d p.2]")
     assert ans.citations[0].modality == "table" and ans.citations[0].bbox == (1, 2, 3, 4)
     assert [c.page for c in ans.citations] == [2, 1]
 
 
 def test_no_evidence_no_answer():
     gen = make_generator("extractive")
-    assert gen.generate("What is the capital of Peru?", [hit("Battery cells age.")]).text == NOT_FOUND
+    refusal = gen.generate("What is the capital of Peru?", [hit("Battery cells age.")])
+    assert refusal.text == NOT_FOUND and refusal.status == "refused" and refusal.evidence[0].page == 1
     assert not gen.generate("anything", []).found
 
 
@@ -26,6 +27,6 @@ def test_a_figure_answers_with_its_caption_and_the_values_inside_it():
                 "figure", 2),
             hit("Energy per site is shown in Figure 1.")]
     ans = make_generator("extractive").generate("How much energy does Brookfield deliver per day?", hits)
-    assert ans.found and ans.citations[0].modality == "figure"
-    assert ans.text == ("Figure 1: Mean daily energy delivered per site. — 41.7 kWh 36.2 kWh 28.9 kWh "
+    assert ans.found and ans.citations[0].modality == "figure" and ans.short == "36.2 kWh"  # aligned with Brookfield
+    assert ans.text == (f"{ans.short} — Figure 1: Mean daily energy delivered per site. — 41.7 kWh 36.2 kWh 28.9 kWh "
                         "Aldmere Brookfield Corran [d p.2]")

@@ -22,4 +22,4 @@ def test_extractive_never_quotes_an_instruction_even_when_it_matches_best(inject
     text = f"{injected.injection} Turbine T7 got 320 litres of gearbox oil."
     hit = Hit(Chunk(doc_id="note", modality="text", page=1, text=text), 1.0)
     answer = ExtractiveAnswerer().generate("What about the gearbox oil of turbine T7 when asked?", [hit])
-    assert answer.text == "Turbine T7 got 320 litres of gearbox oil. [note p.1]"
+    assert answer.text == "320 litres — Turbine T7 got 320 litres of gearbox oil. [note p.1]"

@@ -1,0 +1,57 @@
+"""Whether the retrieved evidence can hold the answer at all, judged on the top hits together
+rather than on one span: every number and identifier the question names (a model size, a
+parameter value, a year, a part number) must be written somewhere in the top hits. A question
+about "Qwen-3B" or "m = 2048" over pages that list only "Qwen-32B" or "m = 1024" is not
+answered by them, however similar they look.
+
+Fused scores and channel agreement are kept in the evidence but do not decide: on the dev
+sets they were as high for unanswerable questions as for answerable ones.
+
+>>> from unirag.rag.generation.intent import intent
+>>> from unirag.rag.types import Chunk, Hit
+>>> hits = [Hit(Chunk(doc_id="d", modality="table", page=2, text="| model | AIME |\\n|---|---|\\n| Qwen-7B | 55.5 |"), 0.03)]
+>>> strength(intent("What AIME score does Qwen-7B reach?"), hits), strength(intent("What AIME score does Qwen-3B reach?"), hits)
+(1.0, 0.0)
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from unirag.rag.generation.intent import Intent, numbers_in, term_matches, with_parts
+from unirag.rag.text import tokenize
+from unirag.rag.types import Hit
+
+STRENGTH_HITS = 5  # top hits whose text the question's numbers and identifiers are looked for in
+MIN_STRENGTH = 1.0  # share of the question's numbers/identifiers the top hits must write; below: refuse
+
+
+def _text(hit: Hit) -> str:
+    c = hit.chunk
+    return f"{c.text}\n{c.caption}\n{c.context}\n{c.section}"
+
+
+def specific_terms(it: Intent) -> list[str]:
+    """The question's terms that name one thing exactly: those with a digit in them."""
+    return [t for t in it.terms if any(ch.isdigit() for ch in t)]
+
+
+def _written(term: str, tokens: set[str], numbers: set[float]) -> bool:
+    if term_matches(term, tokens):
+        return True
+    try:
+        return float(term) in numbers  # 1e-03 is written 1.00E-03
+    except ValueError:
+        return False
+
+
+def strength(it: Intent, hits: Sequence[Hit]) -> float:
+    """Share of the question's numbers and identifiers written in the top hits (1.0 when it
+    names none); 0.0 without hits."""
+    if not hits:
+        return 0.0
+    text = "\n".join(_text(h) for h in hits[:STRENGTH_HITS])
+    tokens, numbers = with_parts(set(tokenize(text))), numbers_in(text)
+    specific = specific_terms(it)
+    if not specific:
+        return 1.0
+    return round(sum(_written(t, tokens, numbers) for t in specific) / len(specific), 4)
