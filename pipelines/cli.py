@@ -118,7 +118,8 @@ def _answer(args, pipeline) -> int:
     if args.json:
         from unirag.pipelines.console import hit_json
 
-        print(json.dumps({"answer": answer.text, "found": answer.found, "citations": [
+        print(json.dumps({"answer": answer.text, "short": answer.short, "status": answer.status,
+                          "found": answer.found, "citations": [
             {"doc": c.doc_id, "page": c.page, "bbox": c.bbox, "modality": c.modality, "chunk": c.chunk_id}
             for c in answer.citations], "evidence": [hit_json(h, i) for i, h in enumerate(answer.hits, 1)]},
             ensure_ascii=False, indent=2))

@@ -77,9 +77,11 @@ def answer_json(answer: Answer, crops_dir: Path) -> dict:
                  for i, c in enumerate(answer.citations, 1)]
     evidence = [_evidence(h, crops_dir) for h in answer.hits
                 if h.chunk.modality in THUMB_MODALITIES and crop_url(h.crop_path, crops_dir)]
-    return {"question": answer.question, "text": answer.text, "found": answer.found,
-            "generator": answer.generator, "llm": answer.generator != "extractive",
-            "citations": citations, "evidence": evidence}
+    found = [{"doc_id": e.doc_id, "page": e.page, "modality": e.modality, "score": e.score,
+              "page_url": page_url(e.doc_id, e.page, e.bbox)} for e in answer.evidence]
+    return {"question": answer.question, "text": answer.text, "short": answer.short, "status": answer.status,
+            "found": answer.found, "generator": answer.generator, "llm": answer.generator != "extractive",
+            "citations": citations, "evidence": evidence, "top": found}
 
 
 def _evidence(hit: Hit, crops_dir: Path) -> dict:

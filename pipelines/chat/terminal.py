@@ -13,7 +13,7 @@ EOF or `quit`, answers printed as they stream, then their citations.
 1
 >>> print(out.getvalue().strip())
 Q: What does the pack store?
-A: The pack stores 12 kWh. [d p.2]
+A: 12 kWh — The pack stores 12 kWh. [d p.2]
    [1] d p.2 text
    (extractive answer from the retrieved evidence; no LLM was used)
 """

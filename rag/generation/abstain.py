@@ -23,6 +23,10 @@ from unirag.rag.types import Hit
 
 STRENGTH_HITS = 5  # top hits whose text the question's numbers and identifiers are looked for in
 MIN_STRENGTH = 1.0  # share of the question's numbers/identifiers the top hits must write; below: refuse
+# Share of all the question's content terms the top hits must write; below it they are about
+# something else (a question off the documents' subject). A floor well under what answerable
+# questions reach, paraphrased or in Chinese, so it only catches evidence that shares almost nothing.
+MIN_TERM_SHARE = 0.15
 
 
 def _text(hit: Hit) -> str:
@@ -42,6 +46,24 @@ def _written(term: str, tokens: set[str], numbers: set[float]) -> bool:
         return float(term) in numbers  # 1e-03 is written 1.00E-03
     except ValueError:
         return False
+
+
+def term_share(it: Intent, hits: Sequence[Hit]) -> float:
+    """Share of the question's content terms written in the top hits (1.0 when it has none).
+
+    >>> from unirag.rag.generation.intent import intent
+    >>> from unirag.rag.types import Chunk, Hit
+    >>> hits = [Hit(Chunk(doc_id="d", modality="text", page=1, text="The pack stores 12 kWh."), 0.5)]
+    >>> term_share(intent("How much energy does the pack store?"), hits) > MIN_TERM_SHARE
+    True
+    >>> term_share(intent("zebra migration xylophone quantum"), hits)
+    0.0
+    """
+    if not it.terms:
+        return 1.0
+    text = "\n".join(_text(h) for h in hits[:STRENGTH_HITS])
+    tokens = with_parts(set(tokenize(text)))
+    return round(sum(term_matches(t, tokens) for t in it.terms) / len(it.terms), 4)
 
 
 def strength(it: Intent, hits: Sequence[Hit]) -> float:

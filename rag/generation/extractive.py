@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from unirag.rag.generation.abstain import MIN_STRENGTH, strength
+from unirag.rag.generation.abstain import MIN_STRENGTH, MIN_TERM_SHARE, strength, term_share
 from unirag.rag.generation.base import Generator
 from unirag.rag.generation.extract import Candidate, best_candidate
 from unirag.rag.generation.intent import Intent, intent, names_numbers, table_name
@@ -115,7 +115,8 @@ class ExtractiveAnswerer(Generator):
     def generate(self, question: str, hits: Sequence[Hit]) -> Answer:
         hits = list(hits)
         it = intent(question)
-        if not tokenize(question) or not hits or strength(it, hits) < self.min_strength:
+        if (not tokenize(question) or not hits or strength(it, hits) < self.min_strength
+                or term_share(it, hits) < MIN_TERM_SHARE):
             return self.refuse(question, hits)
         parts = [self._single(intent(part), hits) for part in split_question(question)]
         if len(parts) == 2 and all(p.short for p in parts) and parts[0].short != parts[1].short:

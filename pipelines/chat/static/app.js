@@ -49,8 +49,19 @@ function showAnswer(a) {
   $("answer").textContent = a.text;
   let note = a.llm ? `Answered by ${a.generator} from the retrieved evidence.`
                    : "Extractive answer from the retrieved evidence; no LLM was used.";
-  if (!a.found) note += " No supporting evidence was found.";
+  if (a.status === "refused") note += " The documents do not seem to answer it; the best hits are listed.";
+  if (a.status === "deferred") note += " The answer can only be read from the figure shown.";
   $("note").textContent = note;
+  if (a.status !== "answered") {  // a reply without an answer still shows what was found
+    for (const h of a.top) {
+      const b = el("button", `${h.doc_id} p.${h.page} · ${h.modality} · score ${h.score.toFixed(2)}`, "citation");
+      b.type = "button";
+      b.onclick = () => showPage(h.page_url, `${h.doc_id}, page ${h.page}`);
+      const li = el("li");
+      li.append(b);
+      $("citations").append(li);
+    }
+  }
   for (const c of a.citations) {
     const b = el("button", `[${c.n}] ${c.doc_id} p.${c.page} · ${c.modality}`, "citation");
     b.type = "button";
