@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 from unirag.rag.text import _CJK
 
@@ -80,8 +80,8 @@ def token_f1(prediction: str, golds: Iterable[str]) -> float:
     """
     p = normalize(prediction).split()
     best = 0.0
-    for g in golds:
-        g = normalize(g).split()
+    for gold in golds:
+        g = normalize(gold).split()
         common = sum((Counter(p) & Counter(g)).values())
         if p and g and common:
             prec, rec = common / len(p), common / len(g)

@@ -86,7 +86,7 @@ def _plots(out: Path, metrics: dict, latencies: dict[str, list[float]]) -> list[
 
     fig, ax = plt.subplots(figsize=(7, 3.5))
     top = max((max(v) for v in latencies.values() if v), default=1.0)
-    bins = np.linspace(0, top, 30)
+    bins = np.linspace(0, top, 30).tolist()
     for name, values in latencies.items():
         if values:
             ax.hist(values, bins=bins, alpha=0.5, label=name)

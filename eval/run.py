@@ -173,8 +173,8 @@ def run_eval(pipeline, docs: str | Path, qa: str | Path, out: str | Path,
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files = expand([docs], suffixes=(".pdf",))
-    baselines = tuple(make_baseline(name, cache_dir=Path(pipeline.config["db"]) / "eval_cache")
-                      for name in dict.fromkeys(baselines))  # names checked before the long ingest
+    systems_to_compare = [make_baseline(name, cache_dir=Path(pipeline.config["db"]) / "eval_cache")
+                          for name in dict.fromkeys(baselines)]  # names checked before the long ingest
     ingest = pipeline.ingest(files, progress=progress)
     records = load_qa(qa)
     image_records = load_qa(image_qa, modality="image-query") if image_qa else []
@@ -194,8 +194,8 @@ def run_eval(pipeline, docs: str | Path, qa: str | Path, out: str | Path,
         "baselines": {}, "baseline_runs": {},
         "config": pipeline.to_dict(),
     }
-    texts = image_texts(image_records) if baselines and image_records else {}
-    for b in baselines:
+    texts = image_texts(image_records) if systems_to_compare and image_records else {}
+    for b in systems_to_compare:
         build = b.build(files)
         b_rows, b_lat = evaluate_baseline(b, records, texts, progress)
         b_img, b_img_lat = evaluate_baseline(b, image_records, texts, progress)

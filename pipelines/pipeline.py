@@ -76,7 +76,7 @@ class Pipeline:
         """Stop the pipeline's worker threads; `with Pipeline(...) as p:` calls it on leaving."""
         self.retriever.close()
 
-    def __enter__(self) -> "Pipeline":
+    def __enter__(self) -> Pipeline:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -180,7 +180,7 @@ class Evidence:
     sources: tuple[str, ...] = ()
 
     @classmethod
-    def from_hit(cls, hit: Hit) -> "Evidence":
+    def from_hit(cls, hit: Hit) -> Evidence:
         c = hit.chunk
         return cls(c.doc_id, c.page, c.modality, c.bbox, round(float(hit.score), 6), hit.crop_path, c.id,
                    tuple(hit.sources))

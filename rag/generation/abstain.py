@@ -15,7 +15,7 @@ sets they were as high for unanswerable questions as for answerable ones.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from unirag.rag.generation.intent import Intent, numbers_in, term_matches, with_parts
 from unirag.rag.text import tokenize

@@ -16,7 +16,7 @@ True
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from unirag.rag.types import Answer, Hit
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from collections.abc import Sequence
 
 from unirag.rag.generation.extractive import citation
 from unirag.rag.generation.guard import drop_instructions
@@ -103,9 +103,10 @@ def _overlap(a: Chunk, b: Chunk) -> float:
     """Share of the smaller box covered by the intersection of two boxes (0 without boxes)."""
     if a.bbox is None or b.bbox is None:
         return 0.0
-    w = min(a.bbox[2], b.bbox[2]) - max(a.bbox[0], b.bbox[0])
-    h = min(a.bbox[3], b.bbox[3]) - max(a.bbox[1], b.bbox[1])
-    area = min((x.bbox[2] - x.bbox[0]) * (x.bbox[3] - x.bbox[1]) for x in (a, b))
+    (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = a.bbox, b.bbox
+    w = min(ax1, bx1) - max(ax0, bx0)
+    h = min(ay1, by1) - max(ay0, by0)
+    area = min((ax1 - ax0) * (ay1 - ay0), (bx1 - bx0) * (by1 - by0))
     return max(w, 0) * max(h, 0) / area if area > 0 else 0.0
 
 
@@ -191,7 +192,10 @@ def build_context(hits: Sequence[Hit], max_tokens: int = 1200) -> Context:
         page_rank.setdefault((h.chunk.doc_id, h.chunk.page), rank)
     groups.sort(key=lambda g: (page_rank[(g[0].chunk.doc_id, g[0].chunk.page)], g[0].chunk.order))
 
-    sources, cut, removed, used = [], [], [], 0
+    sources: list[Source] = []
+    cut: list[str] = []
+    removed: list[str] = []
+    used = 0
     for group in groups:
         text, dropped = drop_instructions(_body(group))
         removed.extend(dropped)

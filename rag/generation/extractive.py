@@ -6,7 +6,7 @@ hits as evidence. Sentences that read like instructions to a model are never quo
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from unirag.rag.generation.abstain import MIN_STRENGTH, MIN_TERM_SHARE, strength, term_share
 from unirag.rag.generation.base import Generator

@@ -54,7 +54,8 @@ def drop_instructions(text: str) -> tuple[str, tuple[str, ...]]:
     """`text` without its instruction-like sentences, and the sentences removed."""
     if not _INSTRUCTION.search(text):
         return text, ()
-    kept, removed = [], []
+    kept: list[str] = []
+    removed: list[str] = []
     for line in text.split("\n"):
         parts = [p for p in _SENTENCE.split(line) if p.strip()]
         bad = [p for p in parts if _INSTRUCTION.search(p)]

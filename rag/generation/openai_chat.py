@@ -19,7 +19,8 @@ import base64
 import logging
 import os
 from pathlib import Path
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from unirag.rag.generation.base import Generator
 from unirag.rag.generation.context import Context, build_context
@@ -105,7 +106,7 @@ class OpenAIGenerator(Generator):
             raise ValueError(f"{where}: images='always' needs style='chat' (a completion prompt is text only)")
         if self.timeout <= 0 or self.max_tokens < 1:
             raise ValueError(f"{where}: expected timeout > 0 and max_tokens >= 1, got {timeout!r}, {max_tokens!r}")
-        self._client = None
+        self._client: Any = None  # an openai.OpenAI, made on the first question
         self._images_rejected = False
 
     def to_dict(self) -> dict:  # the API key is a secret: never written out
@@ -114,8 +115,8 @@ class OpenAIGenerator(Generator):
                 "style": self.style, "max_context_tokens": self.max_context_tokens, "min_overlap": self.min_overlap}
 
     def generate(self, question: str, hits: Sequence[Hit]) -> Answer:
-        *_, answer = self.stream(question, hits)
-        return answer
+        answers = [piece for piece in self.stream(question, hits) if isinstance(piece, Answer)]
+        return answers[-1]  # stream() always ends with the Answer
 
     def stream(self, question: str, hits: Sequence[Hit]) -> Iterator[str | Answer]:
         hits = list(hits)
@@ -126,7 +127,7 @@ class OpenAIGenerator(Generator):
             yield NOT_FOUND
             yield Answer(question, NOT_FOUND, hits=tuple(hits), generator=self.name, found=False)
             return
-        rewriter, shown = CitationRewriter(context), []
+        rewriter, shown = CitationRewriter(context), list[str]()
         for piece in self._pieces(question, context):
             out = rewriter.feed(piece)
             if not shown:
@@ -142,7 +143,8 @@ class OpenAIGenerator(Generator):
                 yield tail
             yield Answer(question, NOT_FOUND, hits=tuple(hits), generator=self.name, found=False)
             return
-        cites = [context.source(n).citation_for(text) for n in rewriter.cited]
+        cited = [context.source(n) for n in rewriter.cited]  # the rewriter keeps only numbers that exist
+        cites = [s.citation_for(text) for s in cited if s is not None]
         if not cites:  # the model cited nothing: attribute to the source sharing most words with the answer
             best = max(context.sources, key=lambda s: len(set(tokenize(text)) & set(tokenize(s.text))))
             cites = [best.citation_for(text)]
@@ -162,15 +164,19 @@ class OpenAIGenerator(Generator):
         args = {"model": self.model, "max_tokens": self.max_tokens, "temperature": self.temperature,
                 "stream": True}
         messages, n_images = chat_messages(question, context), 0
-        if self.style == "completion":
-            request = lambda: self._client.completions.create(
-                prompt=completion_prompt(question, context), stop=STOP, **args)
-            read = lambda ev: ev.choices[0].text if ev.choices else ""
-        else:
-            if self.images == "always" or (self.images == "auto" and not self._images_rejected):
-                messages, n_images = _with_images(messages, context)
-            request = lambda: self._client.chat.completions.create(messages=messages, **args)
-            read = lambda ev: (ev.choices[0].delta.content or "") if ev.choices else ""
+        client, completion = self._client, self.style == "completion"
+        if not completion and (self.images == "always" or (self.images == "auto" and not self._images_rejected)):
+            messages, n_images = _with_images(messages, context)
+
+        def request():  # reads `messages` when called: a retry without images sends the new ones
+            if completion:
+                return client.completions.create(prompt=completion_prompt(question, context), stop=STOP, **args)
+            return client.chat.completions.create(messages=messages, **args)
+
+        def read(ev) -> str:
+            if not ev.choices:
+                return ""
+            return ev.choices[0].text if completion else (ev.choices[0].delta.content or "")
         try:
             try:
                 events = request()

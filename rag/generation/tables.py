@@ -233,8 +233,9 @@ def best_mean(it: Intent, markdown: str) -> Cell | None:
     best = None
     for slots in by_col.values():
         own = [s for s in slots if s.row_terms - frozenset().union(*(o.row_terms for o in slots if o is not s))]
-        values = [number(s.value) for s in own]
-        if len(own) < 2 or any(v is None for v in values):
+        parsed = [number(s.value) for s in own]
+        values = [v for v in parsed if v is not None]
+        if len(own) < 2 or len(values) < len(parsed):
             continue
         score = _w(it, own[0].col_terms | frozenset().union(*(s.row_terms for s in own)))
         if best is None or score > best.score:
