@@ -5,7 +5,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import inspect
 import logging
-import queue as queues
 import multiprocessing
 import os
 import shutil
@@ -122,9 +121,10 @@ def _parse(parser_config: dict, path: str, doc_id: str, allow_imports: bool = Fa
         return f"{path}: unexpected {type(e).__name__}: {e}"
 
 
-def _exit_code(pool: cf.ProcessPoolExecutor) -> int | None:
-    """The exit code of the one worker of a broken `pool` (the executor keeps no public record)."""
-    procs = list((pool._processes or {}).values())
+def _exit_code(processes: dict) -> int | None:
+    """The exit code of the one worker of a broken pool, from the pool's processes as they were
+    seen while it ran (a broken executor may already have dropped its own record of them)."""
+    procs = list(processes.values())
     if len(procs) != 1:
         return None
     procs[0].join(EXIT_WAIT_S)
@@ -146,11 +146,8 @@ def _page_count(path: Path) -> int:
 
 def _drain(reports, on_page: PageCallback | None) -> None:
     """Pass the page reports waiting in `reports` on to `on_page`."""
-    while True:
-        try:
-            report = reports.get_nowait()
-        except queues.Empty:
-            return
+    while not reports.empty():
+        report = reports.get()
         if on_page is not None:
             on_page(report)
 
@@ -293,9 +290,12 @@ class Ingestor:
         ends (results all in, an exception, KeyboardInterrupt, the generator closed early), queued
         files are cancelled and the workers are waited for."""
         ctx = multiprocessing.get_context("spawn")
-        reports = ctx.Queue()  # (doc id, pages done, pages in all) from the parser processes
+        # (doc id, pages done, pages in all) from the parser processes: a SimpleQueue writes each report
+        # to its pipe before the worker goes on, so a document's reports are in before its result
+        reports = ctx.SimpleQueue()
         pool = cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_worker,
                                       initargs=(os.getpid(), reports))
+        processes: dict = {}  # pid -> process, as the pool started them (no public API for this)
         try:
             pending: dict[cf.Future, tuple] = {}
             waiting = list(queue)
@@ -303,6 +303,7 @@ class Ingestor:
                 while waiting and len(pending) < 2 * workers:
                     f, d, sha = item = waiting.pop()
                     pending[pool.submit(_parse, self.parser_config, str(f), d, self.allow_imports)] = item
+                processes.update(pool._processes or {})
                 done, _ = cf.wait(pending, timeout=PROGRESS_POLL_S, return_when=cf.FIRST_COMPLETED)
                 _drain(reports, on_page)
                 for fut in done:
@@ -312,7 +313,7 @@ class Ingestor:
                     except BrokenProcessPool:
                         if len(queue) > 1:
                             raise
-                        result = f"{item[0]}: the parser process died ({exit_cause(_exit_code(pool))})"
+                        result = f"{item[0]}: the parser process died ({exit_cause(_exit_code(processes))})"
                     queue.remove(item)
                     yield item[0], result
         finally:

@@ -134,7 +134,7 @@ def _mean_pooled(model):
 
 def main(argv: list[str] | None = None) -> int:
     """Export the packaged models' graphs (run by `make install`); prints where each one is."""
-    from unirag.rag.encoders.sentence import PACKAGED, packaged_dir
+    from unirag.rag.encoders.packaged import PACKAGED, packaged_dir
 
     for model in argv or sorted(PACKAGED):
         print(f"{model}: {ensure_graph(packaged_dir(model))}")

@@ -21,7 +21,7 @@ class OnnxSentenceModel:
     do_lower_case from sentence_bert_config.json). `threads`: ONNX Runtime's intra-op threads
     (0: its default, one per physical core).
 
-    >>> from unirag.rag.encoders.sentence import packaged_dir
+    >>> from unirag.rag.encoders.packaged import packaged_dir
     >>> from unirag.rag.encoders.onnx_export import ensure_graph
     >>> model = OnnxSentenceModel(ensure_graph(packaged_dir("minilm")), packaged_dir("minilm"))  # doctest: +SKIP
     >>> model.encode(["battery capacity"]).shape                                              # doctest: +SKIP

