@@ -8,6 +8,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import signal
 import time
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
@@ -28,6 +29,7 @@ log = logging.getLogger("unirag.ingest")
 PROGRESS_POLL_S = 0.2  # seconds between looks at the parser processes' page reports
 PageCallback = Callable[[tuple[str, int, int]], None]  # gets (doc id, pages done, pages in all)
 _PAGE_REPORTS = None  # in a parser process: the queue its page reports go to
+EXIT_POLL_S = 0.05  # seconds between looks for that exit code
 EXIT_WAIT_S = 5.0  # seconds to wait for a dead parser process's exit code before reporting it unknown
 
 
@@ -122,13 +124,19 @@ def _parse(parser_config: dict, path: str, doc_id: str, allow_imports: bool = Fa
 
 
 def _exit_code(processes: dict) -> int | None:
-    """The exit code of the one worker of a broken pool, from the pool's processes as they were
-    seen while it ran (a broken executor may already have dropped its own record of them)."""
+    """The exit code of the worker that broke the pool, from the pool's processes as they were
+    seen while it ran (a broken executor may already have dropped its own record of them). The
+    executor terminates the others (SIGTERM) once one dies; the one that died first is reported."""
+    deadline = time.monotonic() + EXIT_WAIT_S
     procs = list(processes.values())
-    if len(procs) != 1:
-        return None
-    procs[0].join(EXIT_WAIT_S)
-    return procs[0].exitcode
+    for p in procs:
+        p.join(max(deadline - time.monotonic(), 0))
+    # the executor's own thread may be reaping the same processes: their codes land a moment later
+    while any(p.exitcode is None for p in procs) and time.monotonic() < deadline:
+        time.sleep(EXIT_POLL_S)
+    codes = [p.exitcode for p in procs if p.exitcode is not None]
+    own = [c for c in codes if c not in (0, -signal.SIGTERM)]
+    return (own or codes or [None])[0]
 
 
 def _page_count(path: Path) -> int:
