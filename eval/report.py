@@ -158,8 +158,9 @@ def write_report(out: str | Path, metrics: dict, rows: dict[str, list[dict]],
                    ("n", "hit@1", "hit@5", "hit@10", "mrr"), "group") + [""]
     lines += _answer_lines(metrics["answers"], metrics["refusal"])
     ing = metrics["ingest"]
+    speed = "n/a: nothing new to ingest" if ing["pages_per_s"] is None else f"{ing['pages_per_s']} pages/s"
     lines += ["## Speed", "", f"unirag ingest: {ing['pages']} pages in {ing['seconds']} s "
-              f"({ing['pages_per_s']} pages/s; {ing['skipped_docs']} documents already stored).", ""]
+              f"({speed}; {ing['skipped_docs']} documents already stored).", ""]
     lat = {"unirag": metrics["query_latency_ms"]}
     for name, run in metrics.get("baseline_runs", {}).items():
         lat[name] = run["query_latency_ms"]

@@ -83,6 +83,9 @@ def test_compare_reports_per_question_changes(qa_set, tmp_path):
     assert changes[target["id"]] == {"id": target["id"], "old_rank": None, "new_rank": 1, "change": "better"}
     assert sum(c["change"] == "same" for c in changes.values()) == len(SAMPLE_QUESTIONS) - 1
     assert f"| {target['id']} | - | 1 | better |" in (new / "report.md").read_text()
+    # the second run on the same store ingested nothing: no speed, and the report says so
+    assert json.loads((new / "metrics.json").read_text())["ingest"]["pages_per_s"] is None
+    assert "n/a: nothing new to ingest" in (new / "report.md").read_text()
 
 
 def test_unknown_baseline_fails_before_ingest(qa_set, tmp_path, capsys):
