@@ -167,6 +167,12 @@ def write_report(out: str | Path, metrics: dict, rows: dict[str, list[dict]],
         b = run["build"]
         lines.append(f"{name} index build: {b['pages']} pages in {b['seconds']} s ({b['pages_per_s']} pages/s).")
     lines += [""] + table(lat, tuple(next(iter(lat.values()))), "query latency (ms)") + [""]
+    if "warm_up_ms" in metrics:
+        image = metrics.get("image_query_latency_ms") or {}
+        lines += [f"unirag's latencies are of text questions after a warm-up retrieval of {metrics['warm_up_ms']} ms "
+                  "(model load, keyword index)"
+                  + (f"; image queries (OCR included): p50 {image['p50']} ms, p95 {image['p95']} ms." if image
+                     else "."), ""]
     lines += ["## Per document (page hit@5)", ""]
     by_doc = metrics.get("by_doc", {})
     docs = sorted({d for v in by_doc.values() for d in v})

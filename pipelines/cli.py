@@ -192,7 +192,8 @@ def cmd_eval(args) -> int:
 
     metrics = run_eval(_pipeline(args), args.docs, args.qa, args.out, image_qa=args.image_qa,
                        progress=not args.quiet, baselines=tuple(args.baseline or ()), compare=args.compare)
-    print(json.dumps({k: metrics[k] for k in ("retrieval", "ingest", "query_latency_ms")}, indent=2))
+    print(json.dumps({k: metrics[k] for k in ("retrieval", "ingest", "warm_up_ms", "query_latency_ms",
+                                              "image_query_latency_ms")}, indent=2))
     for name, ret in metrics["baselines"].items():
         print(f"baseline {name}: " + json.dumps(ret["ALL"]))
     print(f"wrote {Path(args.out) / 'metrics.json'} and {Path(args.out) / 'report.md'}")
