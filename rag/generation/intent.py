@@ -77,28 +77,18 @@ class Intent:
         return {"".join(w[0] for w in words[i:i + n]) for n in (2, 3) for i in range(len(words) - n + 1)}
 
 
+# A question's kind: the first of these whose wording it uses ("value" when none).
+_KINDS = (("visual", _VISUAL), ("difference", _DIFFERENCE), ("mean", _MEAN), ("sum", _SUM),
+          ("formula", _FORMULA), ("who", _WHO), ("yesno", _YESNO))
+
+
 def intent(question: str) -> Intent:
     refs = {t for m in _REFERENCE.finditer(question) for t in tokenize(m.group(1))}
     terms = tuple(dict.fromkeys(t for t in tokenize(question) if t not in GENERIC and t not in refs))
     terms = terms or tuple(dict.fromkeys(tokenize(question)))  # "table?" asks for tables
     terms += tuple(f"{a}{b}".lower() for a, b in _SYMBOL.findall(question))  # A_i is written Ai in PDF text
     numbers = tuple(dict.fromkeys(n.replace(",", "") for n in _NUMBER.findall(_REFERENCE.sub(" ", question))))
-    if _VISUAL.search(question):
-        kind = "visual"
-    elif _DIFFERENCE.search(question):
-        kind = "difference"
-    elif _MEAN.search(question):
-        kind = "mean"
-    elif _SUM.search(question):
-        kind = "sum"
-    elif _FORMULA.search(question):
-        kind = "formula"
-    elif _WHO.search(question):
-        kind = "who"
-    elif _YESNO.search(question):
-        kind = "yesno"
-    else:
-        kind = "value"
+    kind = next((name for name, pattern in _KINDS if pattern.search(question)), "value")
     counted = _COUNTED.search(question)
     counted_terms = tuple(tokenize(counted.group(1))) if counted else ()
     tables = tuple(dict.fromkeys(table_name(m.group(0)) for m in _TABLE_REF.finditer(question)))

@@ -45,6 +45,15 @@ function parseEvent(block) {
   return { event, data: JSON.parse(data || "{}") };
 }
 
+function addPageLink(label, where) {  // a button under the answer that opens the page it names
+  const b = el("button", label, "citation");
+  b.type = "button";
+  b.onclick = () => showPage(where.page_url, `${where.doc_id}, page ${where.page}`);
+  const li = el("li");
+  li.append(b);
+  $("citations").append(li);
+}
+
 function showAnswer(a) {
   $("answer").textContent = a.text;
   let note = a.llm ? `Answered by ${a.generator} from the retrieved evidence.`
@@ -53,23 +62,9 @@ function showAnswer(a) {
   if (a.status === "deferred") note += " The answer can only be read from the figure shown.";
   $("note").textContent = note;
   if (a.status !== "answered") {  // a reply without an answer still shows what was found
-    for (const h of a.top) {
-      const b = el("button", `${h.doc_id} p.${h.page} · ${h.modality} · score ${h.score.toFixed(2)}`, "citation");
-      b.type = "button";
-      b.onclick = () => showPage(h.page_url, `${h.doc_id}, page ${h.page}`);
-      const li = el("li");
-      li.append(b);
-      $("citations").append(li);
-    }
+    for (const h of a.top) addPageLink(`${h.doc_id} p.${h.page} · ${h.modality} · score ${h.score.toFixed(2)}`, h);
   }
-  for (const c of a.citations) {
-    const b = el("button", `[${c.n}] ${c.doc_id} p.${c.page} · ${c.modality}`, "citation");
-    b.type = "button";
-    b.onclick = () => showPage(c.page_url, `${c.doc_id}, page ${c.page}`);
-    const li = el("li");
-    li.append(b);
-    $("citations").append(li);
-  }
+  for (const c of a.citations) addPageLink(`[${c.n}] ${c.doc_id} p.${c.page} · ${c.modality}`, c);
   for (const ev of a.evidence) {
     const fig = el("figure", "", "thumb");
     const img = el("img");
