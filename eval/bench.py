@@ -7,7 +7,9 @@ text-only LlamaIndex baseline side by side, in one run.
 3. LlamaIndex end to end: read + split + embed into an in-memory index (pages/s);
 4. query latency percentiles of both over the same queries: the questions of `--qa`, or
    else a phrase taken from each page (deterministic);
-5. peak resident memory of this process and of its largest child (MB).
+5. a cold `unirag query` in a new process on the store just built: wall time and peak RSS of each
+   of COLD_RUNS runs (median, max), and whether each exited cleanly;
+6. peak resident memory of this process and of its largest child (MB).
 
     unirag bench --docs DIR [--workers 2] [--qa qa.jsonl] [--json out.json] [--no-llama]
 """
@@ -15,8 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -29,6 +35,7 @@ from unirag.eval.metrics import percentiles
 
 LATENCY_PS = (50, 95, 99)
 MAX_QUERIES = 50
+COLD_RUNS = 5  # new `unirag query` processes timed on the bench store
 
 
 def sample_queries(files: list[Path], n: int = MAX_QUERIES) -> list[str]:
@@ -63,6 +70,24 @@ def _peak_rss_mb() -> dict:
             "largest_child": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * to_mb, 1)}
 
 
+def cold_queries(db: str, question: str, runs: int = COLD_RUNS) -> dict:
+    """Wall time (s) and peak RSS (MB) of `unirag query QUESTION --db DB` in new processes."""
+    seconds, rss, unclean = [], [], 0
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "unirag.pipelines.cli", "query", question, "--db", db, "-q"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        assert proc.stderr is not None
+        err = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds.append(time.perf_counter() - t0)
+        rss.append(usage.ru_maxrss / 1024)  # KiB on Linux
+        unclean += proc.returncode != 0 or b"terminate called" in err
+    return {"runs": runs, "median_s": round(statistics.median(seconds), 2), "max_s": round(max(seconds), 2),
+            "peak_rss_mb": round(max(rss), 1), "unclean_exits": unclean}
+
+
 def run(folder: str | Path, workers: int = 2, queries: list[str] | None = None, llama: bool = True,
         encoder: dict | None = None) -> dict:
     """Every measurement above as a plain dict."""
@@ -81,6 +106,8 @@ def run(folder: str | Path, workers: int = 2, queries: list[str] | None = None, 
                          "chunks": report.chunks, "failed": len(report.failed)}
         pipeline.retrieve("warm up", top_k=10)  # model load and keyword index are one-off costs
         out["unirag"]["query_latency_ms"] = _latency(lambda q: pipeline.retrieve(q, top_k=10), queries)
+        pipeline.close()
+        out["cold_query"] = cold_queries(db, queries[0] if queries else "warm up")
     finally:
         shutil.rmtree(db, ignore_errors=True)
     out["llamaindex"] = None
@@ -107,6 +134,13 @@ def report(res: dict) -> str:
         q = r["query_latency_ms"]
         lines.append(f"{name:28s} {r['pages']:6d} {r['seconds']:8.2f} {r['pages_per_s']:8.2f} "
                      f"{q['p50']:8.1f} {q['p95']:8.1f} {q['p99']:8.1f}")
+    if res["llamaindex"]:
+        ratio = res["unirag"]["pages_per_s"] / max(res["llamaindex"]["pages_per_s"], 1e-9)
+        lines.append(f"ingest speed, unirag / LlamaIndex text-only: {ratio:.2f}x")
+    cold = res.get("cold_query")
+    if cold:
+        lines.append(f"cold `unirag query` (new process, this store), {cold['runs']} runs: median {cold['median_s']} s, "
+                     f"max {cold['max_s']} s, peak RSS {cold['peak_rss_mb']} MB, unclean exits {cold['unclean_exits']}")
     lines.append(f"queries timed: {res['unirag']['query_latency_ms']['queries']}; peak RSS MB: "
                  f"this process {res['peak_rss_mb']['self']}, largest child {res['peak_rss_mb']['largest_child']}")
     return "\n".join(lines)

@@ -19,5 +19,9 @@ def test_bench_runs_end_to_end(tmp_path, capsys):
     assert lat["queries"] >= 3 and 0 < lat["p50"] <= lat["p95"] <= lat["p99"]
     assert res["parse"]["unirag_stages"]["pages"] == 4 and res["llamaindex"] is None
     assert res["peak_rss_mb"]["self"] > 50
+    cold = res["cold_query"]  # new `unirag query` processes on the bench store
+    assert cold["runs"] == 5 and 0 < cold["median_s"] <= cold["max_s"] and cold["peak_rss_mb"] > 50
+    assert cold["unclean_exits"] == 0
     printed = capsys.readouterr().out
     assert "unirag (Chroma, hybrid)" in printed and "LlamaIndex text-only" in printed
+    assert "cold `unirag query`" in printed
