@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from pathlib import Path
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from unirag.pipelines.config import DEFAULT_ENCODER, DEFAULTS, ENCODER_PRESETS, check, load_config
 from unirag.pipelines.ingest import IngestReport, Ingestor, PageCallback
-from unirag.rag.indexing import embed
 from unirag.rag.encoders import encoder_from_dict
 from unirag.rag.generation import generator_from_dict
+from unirag.rag.indexing import embed
 from unirag.rag.rerank import reranker_from_dict
 from unirag.rag.retrieval import HybridRetriever
 from unirag.rag.store import ChromaStore
@@ -26,6 +26,7 @@ MAX_QUERY_CHARS = 8000  # longer question text is cut (and a warning logged): bo
 RERANK_DEPTH = 50  # candidates fetched for a reranker, which cuts them to top_k
 MAX_LISTED = 20  # document ids an error message lists
 IMAGE_QUESTION = "(image query)"  # what the answer step is told of a question that is only an image
+log = logging.getLogger("unirag.query")
 __all__ = ["DEFAULT_ENCODER", "DEFAULTS", "ENCODER_PRESETS", "MAX_QUERY_CHARS", "Pipeline", "RERANK_DEPTH"]
 
 
@@ -39,8 +40,6 @@ def _reranker_config(reranker: dict | None | str) -> dict | None:
         raise ValueError(f"Pipeline: expected a 'name' in the reranker config, got {reranker!r}")
     return dict(reranker) if reranker is not None else None
 
-
-log = logging.getLogger("unirag.query")
 
 
 def _bounded(text: str) -> str:
