@@ -69,9 +69,6 @@ def print_answer(answer: Answer, out: TextIO | None = None, header: bool = True)
     if header:
         print(f"Q: {answer.question}", file=out)
         print(f"A: {answer.text}", file=out)
-    if answer.status == "deferred":
-        print("   (the answer is in the cited figure: reading it needs a vision model, e.g. --generator openai)",
-              file=out)
     if not answer.found:
         print("   (the retrieved evidence does not answer it; what was found:)", file=out)
         print_hits(answer.hits[:EVIDENCE_SHOWN], out, indent="   ")
