@@ -57,14 +57,6 @@ def test_a_folder_holding_only_symlink_loops_says_so_in_the_report(tmp_path):
                                "(not followed: a link can loop or lead elsewhere; name its target instead)"]
 
 
-@pytest.fixture(scope="module")
-def three_docs(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("pool") / "docs"
-    make_sample_docs(folder)[1].unlink()  # no OCR
-    make_sample_pdf(folder / "copy.pdf")
-    return folder
-
-
 def test_an_interrupted_ingest_shuts_its_parser_pool_down(three_docs, tmp_path, monkeypatch):
     ing = ingestor(tmp_path / "db", workers=2)
 
@@ -89,7 +81,6 @@ def test_closing_the_results_early_shuts_the_parser_pool_down(three_docs, tmp_pa
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_pages_are_reported_as_they_are_parsed(tmp_path, workers):
-    from unirag.parsers.samples import make_sample_docs
     from unirag.pipelines.ingest import Ingestor
     from unirag.rag.encoders import make_encoder
     from unirag.rag.store import ChromaStore

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from unirag.parsers.samples import make_sample_docs, make_sample_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,17 +19,9 @@ print("warnings", report.warnings)
 GUARDED = "if __name__ == '__main__':\n" + "".join(f"    {line}\n" for line in INGEST.splitlines())
 
 
-@pytest.fixture(scope="module")
-def docs(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("scripts") / "docs"
-    make_sample_docs(folder)[1].unlink()  # no OCR
-    make_sample_pdf(folder / "copy.pdf")
-    return folder
-
-
 @pytest.mark.parametrize("how", ["plain script", "guarded script", "interactive session"])
-def test_ingest_works_from_scripts_and_sessions(docs, tmp_path, how):
-    code = (GUARDED if how == "guarded script" else INGEST).format(db=str(tmp_path / "db"), docs=str(docs))
+def test_ingest_works_from_scripts_and_sessions(three_docs, tmp_path, how):
+    code = (GUARDED if how == "guarded script" else INGEST).format(db=str(tmp_path / "db"), docs=str(three_docs))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     if how == "interactive session":
         cmd, stdin = [sys.executable, "-i", "-q"], code
