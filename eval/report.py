@@ -125,8 +125,10 @@ def _answer_lines(answers: dict, ref: dict) -> list[str]:
              "EM and F1 on the short answer (the whole reply when none was extracted); contains = the "
              "gold answer appears in the reply. in_text = the answer is printed in the evidence page's text.", ""]
     lines += table(answers, ("n", "em", "f1", "contains"), "group") + [""]
-    lines += [f"Refusals: {ref['refusal_accuracy']} of {ref['unanswerable']} unanswerable questions refused; "
-              f"false refusal rate on answerable ones {ref['false_refusal_rate']}.", ""]
+    refused = round(ref['refusal_accuracy'] * ref['unanswerable'])
+    lines += [f"Refusals: {refused} of {ref['unanswerable']} unanswerable questions refused "
+              f"(share {ref['refusal_accuracy']}); false refusal rate on answerable ones "
+              f"{ref['false_refusal_rate']}.", ""]
     if ref.get("status"):
         lines += table(ref["status"], ("answered", "deferred", "refused"), "questions") + [""]
     if ref.get("refused"):
