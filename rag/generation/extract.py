@@ -17,16 +17,16 @@ import unicodedata
 from dataclasses import dataclass
 
 from unirag.rag.generation.guard import is_instruction
-from unirag.rag.generation.intent import Intent, term_matches, with_parts
+from unirag.rag.generation.intent import GENERIC, ORDINAL, Intent, names_numbers, term_matches, with_parts
+from unirag.rag.generation.spans import denominator, leaders, reflow, toc_page, weight_of
 from unirag.rag.generation.tables import best_cell, best_mean, best_pair, grid
 from unirag.rag.text import tokenize
 from unirag.rag.types import Hit
 
 _SENTENCE = re.compile(r"(?<=[。！？；])|(?<=[.!?;])\s+|\n+")
-_LEADER = re.compile(r"(?:\s*\.){3,}\s*")  # dot leaders of a table of contents
-_UNIT = (r"(?:%|×|x\b|[kMGT]?B\b|ms\b|s\b|[µunm]A\b|A\b|[µunp]F\b|[mk]?V\b|[mkM]?W\b|k?Wh\b|[nmck]?m\b|N·s/m|"
-         r"[kMG]?Hz\b|°C|K\b|kg\b|g\b|litres?\b|liters?\b|L\b|points?\b|tokens?\b|years?\b|dB\b)")
-_VALUE = re.compile(r"(?<![\w.])(?<![\w.][-−])[-−]?\d[\d,]*(?:\.\d+)?(?:\s*[×x]\s*10\^?[-−]?\d+|[eE][-−]?\d+)?"
+_UNIT = (r"(?:%|×|N·s/m|°C|(?:x|[kMGT]?B|ms|s|[µunm]?A|[µunp]F|[mk]?V|[mkM]?W|k?Wh|[nmck]?m|[kMG]?Hz|K|kg|g|"
+         r"litres?|liters?|L|points?|tokens?|years?|dB)(?![A-Za-z0-9]))")  # a unit glued to CJK text still ends
+_VALUE = re.compile(r"(?<![A-Za-z0-9_.])(?<![A-Za-z0-9_.][-−])[-−]?\d[\d,]*(?:\.\d+)?(?:\s*[×x]\s*10\^?[-−]?\d+|[eE][-−]?\d+)?"
                     r"(?:\s*" + _UNIT + r")?")
 _NUMBER_WORDS = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
                            r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|hundred)\b", re.I)
@@ -37,6 +37,7 @@ _FORMULA_LINE = re.compile(r"=|\\frac|\\sum|∑|√|≤|≥")
 _EQ_NUMBER = re.compile(r"\((\d{1,3}(?:\.\d+)?)\)")
 _DOTS = re.compile(r"(?:[·.]\s*){3,}")
 _LABELLED = re.compile(r"^(.{2,40}?\D)\s*[:：]\s*([^:：\d][^:：]{0,19})$")
+_ENUMERATOR = re.compile(r"[(（]\d{1,2}[)）]")  # "(2)" numbers a list item or an equation: not a value
 _ASKS_MONTH = re.compile(r"\b(?:which|what) month\b|哪个月", re.I)
 _MONTH = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b")
 _COEFFICIENT = re.compile(r"coefficient|constant|factor|weight|系数|常数", re.I)
@@ -54,6 +55,8 @@ MAX_SUPPORT_CHARS = 400  # longest supporting span quoted after the short answer
 ASSIGNED_BONUS = 2.0  # match-score bonus of a span that names the value outright ("X = 400 ms", "label: X")
 NAMED_EQUATION_BONUS = 2.0  # match-score bonus of an equation whose printed number the question names
 NO_VALUE_PENALTY = 3.0  # match-score discount of a span that offers no value to state
+QUOTED_BONUS = 2.0  # match-score bonus of a span that writes a phrase the question quotes
+ASKED_WINDOW = 8  # characters before a value searched for the words of what a Chinese question asks
 
 
 @dataclass(frozen=True)
@@ -78,8 +81,17 @@ def _coverage(it: Intent, text: str) -> float:
 
 
 def _unit_fits(it: Intent, value: str) -> bool:
-    """Whether the value's unit is the kind of quantity the question asks about."""
-    return any(re.search(unit, value) for words, unit in _QUANTITY_UNITS if re.search(words, it.question, re.I))
+    """Whether the value's unit is the kind of quantity the question asks about (in a Chinese
+    question, the words naming what it asks, not its conditions)."""
+    asked = it.asked or it.question
+    return any(re.search(unit, value) for words, unit in _QUANTITY_UNITS if re.search(words, asked, re.I))
+
+
+def _asked_before(it: Intent, sentence: str, pos: int) -> int:
+    """How many characters of what a Chinese question asks ("阻尼系数取值") the sentence writes
+    just before a value ("当取值为38706.7334"): the value is then the one asked for."""
+    before = sentence[max(0, pos - ASKED_WINDOW):pos]
+    return sum(ch in before for ch in set(it.asked) if ch not in GENERIC)
 
 
 def _closeness(it: Intent, low: str, pos: int) -> float:
@@ -101,23 +113,31 @@ def _nearest_value(it: Intent, sentence: str) -> str:
     """The number (with its unit) or name closest to where the question's terms occur, skipping
     values the question itself names and numbers that name a figure or table; a value whose
     unit fits the quantity asked about ("capacitor" -> F) is preferred."""
+    return _ranked_value(it, sentence)[0]
+
+
+def _ranked_value(it: Intent, sentence: str) -> tuple[str, bool]:
+    """`_nearest_value`, and whether the sentence names what a Chinese question asks for right
+    before that value ("当取值为38706.7334": the value is assigned to it)."""
     if it.kind == "who":
         m = _NAME.search(sentence)
-        return m.group(0) if m else ""
+        return (m.group(0) if m else ""), False
     if _ASKS_MONTH.search(it.question):  # one month named: the answer; a run of them: an axis
         months = set(_MONTH.findall(sentence))
-        return months.pop() if len(months) == 1 else ""
-    values = [(m.start(), m.group(0).strip()) for m in _VALUE.finditer(sentence)]
+        return (months.pop() if len(months) == 1 else ""), False
+    values = [(m.start(), m.group(0).strip().rstrip(",")) for m in _VALUE.finditer(sentence)
+              if not _ENUMERATOR.match(sentence, max(0, m.start() - 1))]
     values += [(m.start(), m.group(0)) for m in _NUMBER_WORDS.finditer(sentence)]
     asked = set(it.numbers) | set(it.refs)
     values = [(pos, v) for pos, v in values if re.sub(r"[^\d.]", "", v) not in asked and v.lower() not in it.terms
               and not _AFTER_REFERENCE.search(sentence[max(0, pos - 12):pos])
               and not any(re.search(r"\d\s*" + re.escape(u) + r"$", v) for _, u in it.quantities)]  # a condition
     if not values:
-        return ""
+        return "", False
     low = sentence.lower()
-    _, value = max(values, key=lambda pv: (_unit_fits(it, pv[1]), _closeness(it, low, pv[0])))
-    return _SCIENTIFIC.sub(r"× 10^-\1", value)
+    pos, value = max(values, key=lambda pv: (_unit_fits(it, pv[1]), _asked_before(it, sentence, pv[0]),
+                                             _closeness(it, low, pv[0])))
+    return _SCIENTIFIC.sub(r"× 10^-\1", value), _asked_before(it, sentence, pos) > 0
 
 
 def _assigned(it: Intent, span: str) -> str:
@@ -184,9 +204,14 @@ def _gap(it: Intent, span: str) -> str:
 
 def contradicts(it: Intent, span: str) -> bool:
     """Whether the span states a quantity the question conditions on ("at 800 ms") only for
-    other values ("IT = 50 ms"): it then speaks of another condition."""
+    other values ("IT = 50 ms"), or names only other numbered items than the question's
+    ("问题四" for "问题二"): it then speaks of another condition."""
+    for head, numeral in it.ordinals:
+        items = {n for h, n in ORDINAL.findall(span) if h == head}
+        if items and numeral not in items:
+            return True
     for number, unit in it.quantities:
-        written = re.findall(r"(?<![\w.])(\d+(?:\.\d+)?)\s*" + re.escape(unit) + r"\b", span)
+        written = re.findall(r"(?<![A-Za-z0-9_.])(\d+(?:\.\d+)?)\s*" + re.escape(unit) + r"(?![A-Za-z0-9])", span)
         if written and not any(float(w) == float(number) for w in written):
             return True
     return False
@@ -199,7 +224,23 @@ def _spans(hit: Hit) -> list[str]:
     if hit.chunk.modality in ("figure", "image"):  # caption and inner text (labels, OCR words) together
         head, _, inner = text.partition("\n")
         return [f"{head.strip()} — {' '.join(inner.split())}" if inner.strip() else head.strip()]
-    return [s.strip() for s in _SENTENCE.split(_LEADER.sub(" … ", text)) if len(s.strip()) > 3]
+    return [s.strip() for line in reflow(text) for s in _SENTENCE.split(leaders(line)) if len(s.strip()) > 3]
+
+
+def _with_next(it: Intent, spans: list[str]) -> list[str]:
+    """The spans, each one that writes the question's conditions but no value of its own
+    followed by itself joined to the next span (a row label on one line, its values on the next)."""
+    out = []
+    for i, span in enumerate(spans):
+        out.append(span)
+        if it.numbers and i + 1 < len(spans) and names_numbers(it, span) and not _nearest_value(it, span):
+            out.append(f"{span} {spans[i + 1]}")
+    return out
+
+
+def _quoted(it: Intent, span: str) -> float:
+    low = " ".join(span.lower().split())
+    return QUOTED_BONUS * sum(q in low for q in it.quoted)
 
 
 def _numbered(it: Intent, line: str) -> float:
@@ -215,6 +256,9 @@ def _formula(it: Intent, hit: Hit) -> Candidate | None:
     if not scored:
         return None
     score, line = max(scored, key=lambda s: s[0])
+    den = denominator(it.question, line)
+    if den:
+        return Candidate(den, _clip(line), hit, score)  # "divided by what?"
     short = " ".join(_DOTS.sub("…", _EQ_NUMBER.sub(" ", line)).split()).strip(" .,")
     number = re.search(r"(?<![\w.])\d*\.\d+(?![\w.])", short)
     if _COEFFICIENT.search(it.question) and number:
@@ -244,18 +288,21 @@ def best_candidate(it: Intent, hit: Hit) -> Candidate | None:
         if found and found.short:
             return found
     best = None
-    for span in _spans(hit):
+    for span in _with_next(it, _spans(hit)):
         if is_instruction(span) or contradicts(it, span):
             continue
-        score = _coverage(it, span)
+        score = _coverage(it, span) + _quoted(it, span)
         if score <= 0:
             continue
         inner = span.split(" — ", 1)[-1] if chunk.modality in ("figure", "image") else span
         aligned = _aligned(it, inner) if inner is not span else ""
         if inner is not span:  # words only among a figure's labels say less than words in its caption
             score = (score + _coverage(it, span[: len(span) - len(inner)])) / 2
-        assigned = aligned or _assigned(it, inner) or _labelled(it, inner)
-        short = assigned or _nearest_value(it, inner) or _gap(it, inner)
+        assigned = (aligned or toc_page(it.question, inner) or weight_of(it.question, inner)
+                    or _assigned(it, inner) or _labelled(it, inner))
+        nearest, named_before = _ranked_value(it, inner)
+        assigned = assigned or (nearest if named_before else "")
+        short = assigned or nearest or _gap(it, inner)
         if len(short.split()) > MAX_SHORT_WORDS:
             short = ""
         score += ASSIGNED_BONUS if assigned else 0.0 if short else -NO_VALUE_PENALTY

@@ -20,6 +20,9 @@ _SECOND_QUESTION = re.compile(r",?\s+and\s+(?=(?:what|which|how|who)\b)", re.I)
 _WH = re.compile(r"\b(?:what|which|how|who)\b", re.I)
 RANK_DECAY = 0.15  # how much a candidate's match score is discounted per rank of its hit
 _FIGURE_NAME = re.compile(r"^\s*((?:figure|fig\.?|图)\s*[\d.\-()a-z]*\d[)a-z]?)", re.I)
+_ELEMENT_NAME = re.compile(r"^\s*((?:figure|fig\.?|table|图|表)\s*(?:[\d.\-]*\d|[IVX]+)\b)", re.I)
+_ASKS_ELEMENT = re.compile(r"\b(?:which|what) (?:element|object|item)\b|哪个(?:元素|对象)", re.I)
+_ELEMENTS = ("table", "figure", "image")
 
 
 def citation(hit: Hit) -> Citation:
@@ -64,9 +67,25 @@ def _pool(it: Intent, hits: list[Hit]) -> tuple[list[Hit], bool]:
     return (named, True) if named else (pool, False)
 
 
+def _whole_pages(it: Intent, hits: list[Hit], pool: list[Hit]) -> list[tuple[int, Hit]]:
+    """The whole-page hits of the pool's pages that `_prefer_elements` set aside, with their
+    rank among the hits: a value whose row label and cells the parser put in separate blocks
+    is read from the page's text."""
+    pages = {(h.chunk.doc_id, h.chunk.page) for h in pool}
+    return [(rank, h) for rank, h in enumerate(hits)
+            if h.chunk.modality == "page" and h not in pool and (h.chunk.doc_id, h.chunk.page) in pages
+            and names_numbers(it, h.chunk.text)]
+
+
 def _figure_name(hit: Hit) -> str:
     m = _FIGURE_NAME.match(hit.chunk.caption or hit.chunk.text)
     return m.group(1).rstrip(".:") if m else "the figure"
+
+
+def element_name(hit: Hit) -> str:
+    """The name a figure or table is printed with ("Table III", "图 3.3"), or ""."""
+    m = _ELEMENT_NAME.match(hit.chunk.caption or hit.chunk.text)
+    return " ".join(m.group(1).split()) if m else ""
 
 
 def deferral(hit: Hit) -> str:
@@ -74,6 +93,10 @@ def deferral(hit: Hit) -> str:
     c = hit.chunk
     return (f"The answer is in {_figure_name(hit)}, {c.doc_id} p.{c.page} (shown); reading it needs a vision "
             f"model: run with --generator openai. [{c.doc_id} p.{c.page}]")
+
+
+def _clip_caption(text: str) -> str:
+    return " ".join(text.splitlines()[0].split()) if text.strip() else ""
 
 
 class ExtractiveAnswerer(Generator):
@@ -134,13 +157,22 @@ class ExtractiveAnswerer(Generator):
         pool = pool[: self.max_hits]
         if it.kind == "visual" and figures:
             return self._answer(question, hits, deferral(figures[0]), figures[0], status="deferred")
+        if _ASKS_ELEMENT.search(question):  # "which element sits above ...": the top figure or table, by name
+            named_hit = next((h for h in pool if h.chunk.modality in _ELEMENTS and element_name(h)), None)
+            if named_hit:
+                name, c = element_name(named_hit), named_hit.chunk
+                text = f"{name} — {_clip_caption(c.caption or c.text)} [{c.doc_id} p.{c.page}]"
+                return self._answer(question, hits, text, named_hit, short=name)
         found = [(rank, best_candidate(it, h)) for rank, h in enumerate(pool)]
+        if not named:
+            pages = [(rank, best_candidate(it, h)) for rank, h in _whole_pages(it, hits, pool)]
+            found += [(rank, c) for rank, c in pages if c and c.short]  # a page only adds values
         cands = [Candidate(c.short, c.support, c.hit, c.score / (1 + RANK_DECAY * rank)) for rank, c in found if c]
         if not cands:
             if figures and not named:
                 return self._answer(question, hits, deferral(figures[0]), figures[0], status="deferred")
             return self.refuse(question, hits)
-        best = max(cands, key=lambda c: (c.score, bool(c.short)))
+        best = max(cands, key=lambda c: (c.score, bool(c.short), c.hit.chunk.modality != "page"))
         if (it.unit and not re.search(it.unit, f"{best.short} {best.support}")) or (named and not best.short):
             return self.refuse(question, hits)  # asked for watts, found none; the named table has no such cell
         if not best.short and best.hit.chunk.modality in ("figure", "image"):

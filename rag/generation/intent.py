@@ -29,16 +29,22 @@ _WHO = re.compile(r"^\s*who\b|\bwho (?:wrote|is|was|are|were)\b|作者|是谁", 
 _CJK_WORD = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]{2}$")
 _COUNTED = re.compile(r"how many ((?:[\w-]+\s+){0,2}[\w-]+)", re.I)
 _TABLE_REF = re.compile(r"(?:\btable|表)\s*([\dIVX]+(?:[.\-]\d+)?)", re.I)
-_QUANTITY = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(ms|s|V|mV|A|mA|µA|nA|Hz|kHz|MHz|W|mW|°C|nm|GB|TB|MB)\b")
+_QUANTITY = re.compile(r"(?<![A-Za-z0-9_.])(\d+(?:\.\d+)?)\s*(ms|s|V|mV|A|mA|µA|nA|Hz|kHz|MHz|W|mW|°C|nm|GB|TB|MB)"
+                       r"(?![A-Za-z0-9])")  # a number glued to CJK text is still one
 _ASKED_UNITS = (  # ("how many <unit>" in the question, how a value in that unit is written)
     (r"how many (?:milli)?seconds|多少秒", r"\d\s*m?s\b|秒"), (r"how many (?:milli|kilo)?watts|多少瓦", r"\d\s*[mkM]?W\b|瓦"),
     (r"how many volts|多少伏", r"\d\s*m?V\b|伏"), (r"how many (?:milli|micro)?amps|多少安", r"\d\s*[mµu]?A\b|安"),
     (r"how many (?:giga|mega|tera)?bytes", r"\d\s*[KMGT]i?B\b"), (r"how many (?:kilo|milli)?met(?:er|re)s|多少米", r"\d\s*[kcm]?m\b|米"),
 )
 _SYMBOL = re.compile(r"\b([A-Za-z])_\{?([A-Za-z0-9]{1,2})\}?(?![\w{])")
+_ASKED_WORD = re.compile(r"多少|多大|多长|多高|几|什么|哪")
+_CLAUSE = re.compile(r"[，,；;：:？?。]")
+_QUOTED = re.compile(r"(?<!\w)['‘\"“「]([^'’\"”」]{3,80})['’\"”」](?!\w)")
+# An item a Chinese text numbers with a numeral ("问题二", "情况一", "第三"): the question's names one of several.
+ORDINAL = re.compile(r"(问题|情况|阶段|方案|步骤|实验|任务|第)\s*([一二三四五六七八九十]+|\d+)")
 _YESNO = re.compile(r"^\s*(?:is|are|does|do|did|was|were|can|has|have)\b", re.I)
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?(?:e[-−]?\d+)?(?![\w]|\.\d)", re.I)
-_REFERENCE = re.compile(r"(?:\b(?:table|figure|fig\.?|eq\.?|equation|slide|section|algorithm)\s*\(?|[图表式]\s*[(（]?)"
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:,\d{3})*(?:\.\d+)?(?:e[-−]?\d+)?(?![A-Za-z0-9_]|\.\d)", re.I)
+_REFERENCE = re.compile(r"(?:\b(?:table|figure|fig\.?|eq\.?|equation|slide|section|algorithm|page)\s*\(?|[图表式]\s*[(（]?)"
                         r"([\dIVX]+(?:[.\-]\d+)?)", re.I)
 # words that point at where the answer is rather than what it is: matching them says nothing
 GENERIC = frozenset(tokenize(
@@ -62,6 +68,9 @@ class Intent:
     tables: tuple[str, ...] = ()  # tables the question names, as `table_name` writes them ("table iii")
     quantities: tuple[tuple[str, str], ...] = ()  # numbers with a unit the question names (("800", "ms"),)
     unit: str = ""  # pattern a value must match when the question asks "how many <unit>" ("how many watts")
+    asked: str = ""  # in a Chinese question, the words naming what is asked ("...最大的阻尼系数取值是多少" -> "阻尼系数取值是")
+    quoted: tuple[str, ...] = ()  # phrases the question quotes ('DeepSeek-R1 Evaluation'), lower case
+    ordinals: tuple[tuple[str, str], ...] = ()  # numbered items the question names (("问题", "二"),)
 
     def weight(self, term: str) -> float:
         """How much matching a term says: numbers and identifiers most, single CJK characters least."""
@@ -94,7 +103,25 @@ def intent(question: str) -> Intent:
     tables = tuple(dict.fromkeys(table_name(m.group(0)) for m in _TABLE_REF.finditer(question)))
     quantities = tuple((n.replace(",", ""), u) for n, u in _QUANTITY.findall(question))
     unit = next((pattern for asked, pattern in _ASKED_UNITS if re.search(asked, question, re.I)), "")
-    return Intent(question, terms, numbers, kind, tuple(sorted(refs)), counted_terms, tables, quantities, unit)
+    quoted = tuple(" ".join(q.lower().split()) for q in _QUOTED.findall(question))
+    return Intent(question, terms, numbers, kind, tuple(sorted(refs)), counted_terms, tables, quantities, unit,
+                  asked_phrase(question), quoted, tuple(ORDINAL.findall(question)))
+
+
+def asked_phrase(question: str) -> str:
+    """In a Chinese question, the words just before its question word, after the clause's last
+    "的": what the question asks for, apart from the conditions around it ("" for other questions).
+
+    >>> asked_phrase("问题二中，使平均输出功率最大的阻尼系数取值是多少？")
+    '阻尼系数取值是'
+    """
+    if not any(is_cjk_char(ch) for ch in question):
+        return ""
+    for clause in _CLAUSE.split(question):
+        m = _ASKED_WORD.search(clause)
+        if m:
+            return clause[: m.start()].rsplit("的", 1)[-1].strip()
+    return ""
 
 
 def table_name(text: str) -> str:

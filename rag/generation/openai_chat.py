@@ -2,8 +2,9 @@
 
 No evidence, no answer: without hits, or when no hit shares enough words with the question,
 the NOT_FOUND answer comes back and the model is not called. The model's `[n]` citations
-become `Citation`s and `[doc p.N]` markers in the text; a reply of NOT FOUND (or that says
-the sources do not answer) or one not grounded in the sources gives `found=False`.
+become `Citation`s and `[doc p.N]` markers in the text; the reply's first line, when short, is
+the answer's `short`; a reply of NOT FOUND (or that says the sources do not answer) or one not
+grounded in the sources gives `found=False`.
 
 >>> g = OpenAIGenerator(base_url="http://127.0.0.1:8080/v1", model="gemma", style="completion")
 >>> g.generate("Anything?", []).found  # no evidence: the server is never contacted
@@ -26,7 +27,7 @@ from unirag.rag.generation.base import Generator
 from unirag.rag.generation.context import Context, build_context
 from unirag.rag.generation.extractive import NOT_FOUND
 from unirag.rag.generation.guard import grounded, says_not_found
-from unirag.rag.generation.prompt import STOP, CitationRewriter, chat_messages, completion_prompt
+from unirag.rag.generation.prompt import STOP, CitationRewriter, chat_messages, completion_prompt, short_answer
 from unirag.rag.text import cjk_share, tokenize
 from unirag.rag.types import Answer, Citation, Hit
 
@@ -152,7 +153,8 @@ class OpenAIGenerator(Generator):
         if tail:
             yield tail
         text = ("".join(shown) + tail).strip()
-        yield Answer(question, text, citations=tuple(_unique(cites)), hits=tuple(hits), generator=self.name)
+        yield Answer(question, text, citations=tuple(_unique(cites)), hits=tuple(hits), generator=self.name,
+                     short=short_answer(text))
 
     def _pieces(self, question: str, context: Context) -> Iterator[str]:
         """Text pieces streamed from the server; errors become GenerationError."""

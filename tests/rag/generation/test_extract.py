@@ -135,3 +135,57 @@ def test_a_month_read_off_a_chart_axis_is_deferred_to_the_figure():
               "figure", 3)
     ans = answer("Which month had the lowest average evening state of charge?", [fig])
     assert ans.status == "deferred" and ans.text.startswith("The answer is in Figure 2, d p.3 (shown)")
+
+
+def test_a_value_glued_to_chinese_text_and_named_by_what_is_asked():
+    text = ("针对问题二，我们将系统前 100s 内输出的平均功率作为指标。求得的结果为：阻尼系数为常量时，"
+            "当取值为38706.7334N·s/m 时，平均输出功率最大，为292.4086W；")
+    ans = answer("问题二中，阻尼系数为常量时，使平均输出功率最大的阻尼系数取值是多少？", [hit(text)])
+    assert ans.short == "38706.7334N·s/m"
+
+
+def test_a_sentence_about_another_numbered_item_is_not_read():
+    text = "针对问题四，阻尼系数为 56160.7762 N·s/m 时功率最大。针对问题二，阻尼系数为 38706.7334 N·s/m 时功率最大。"
+    assert answer("问题二中使功率最大的阻尼系数是多少？", [hit(text)]).short == "38706.7334 N·s/m"
+
+
+def test_a_row_label_on_one_line_and_its_values_on_the_next():
+    slide = ("视频情况 融合原则\n人脸平均质量∈[0,20)\nOfinal = 0.5 ∗OResNext + 0.5 ∗Ofeature\n"
+             "人脸平均质量∈[20,30)\nOfinal = 0.4 ∗OResNext + 0.6 ∗Ofeature")
+    ans = answer("人脸平均质量属于 [20,30) 时，O_feature 的权重是多少？", [hit(slide, "page", 12)])
+    assert ans.short == "0.6" and "[20,30)" in ans.text
+
+
+def test_the_whole_page_is_read_when_its_text_block_lacks_the_value():
+    block = hit("人脸平均质量∈[0,20)\n人脸平均质量∈[20,30)", "text", 12)
+    page = hit("人脸平均质量∈[0,20)\nOfinal = 0.5 ∗OResNext + 0.5 ∗Ofeature\n"
+               "人脸平均质量∈[20,30)\nOfinal = 0.4 ∗OResNext + 0.6 ∗Ofeature", "page", 12)
+    ans = answer("人脸平均质量属于 [20,30) 时，O_feature 的权重是多少？", [block, page])
+    assert ans.short == "0.6" and ans.citations[0].page == 12
+
+
+def test_a_quoted_title_picks_its_contents_line():
+    toc = ("Contents\n2.3 DeepSeek-R1: Reinforcement Learning with Cold Start . . . . . . . . 9\n"
+           "3.1 DeepSeek-R1 Evaluation . . . . . . . . 13")
+    ans = answer("On which page does the 'DeepSeek-R1 Evaluation' subsection start?", [hit(toc, page=2)])
+    assert ans.short == "13"
+
+
+def test_which_element_names_the_figure_or_table():
+    table = hit("Table III DESCRIPTION OF DATA SETS\n| | Source |\n|---|---|\n| ATM | Climate |", "table", 7,
+                caption="Table III DESCRIPTION OF DATA SETS")
+    page = hit("Table III DESCRIPTION OF DATA SETS\nV. EVALUATION\nA. Compression Factor\nWe first evaluate", "page", 7)
+    ans = answer("On PDF page 7, which element sits directly above subsection 'Compression Factor'?", [table, page])
+    assert (ans.short, ans.status) == ("Table III", "answered")
+
+
+def test_list_numbers_and_equation_numbers_are_not_values():
+    text = "问题二：(1)直线阻尼器的阻尼系数恒定，在区间内取值为 500 N·s/m；"
+    assert answer("问题二中直线阻尼器的阻尼系数取值是多少？", [hit(text)]).short == "500 N·s/m"
+
+
+def test_denominator_question_answers_with_the_denominator():
+    formula = Hit(Chunk(doc_id="d", modality="formula", page=5, text="𝐴𝑖 = 𝑟𝑖−m𝑒𝑎𝑛({𝑟1, 𝑟𝐺}) . (3) s𝑡𝑑({𝑟1, 𝑟𝐺})",
+                        context="GRPO computes the advantage of each output from the rewards of its group:"), 1.0)
+    ans = answer("In the GRPO advantage formula, the reward r_i minus the group mean is divided by what?", [formula])
+    assert ans.short == "std({r1, rG})"

@@ -126,3 +126,22 @@ def test_config_validation_and_env_fallbacks(monkeypatch):
     gen = make_generator("openai")
     assert (gen.model, gen.base_url) == ("env-model", "http://127.0.0.1:9/v1")
     assert "sk-secret" not in json.dumps(gen.to_dict())
+
+
+def test_the_prompt_asks_for_a_short_answer_line_and_the_reply_is_parsed(fake_llm):
+    fake_llm.reply = "Answer: 98.3% [2]\nThe Corran pack retained 98.3% of its capacity [1]."
+    answer = _gen(fake_llm).generate(QUESTION, _hits())
+    system = fake_llm.requests[0][1]["messages"][0]["content"]
+    assert "first line write only the short answer" in system and "supports it" in system
+    assert answer.short == "98.3%" and answer.status == "answered"
+    assert answer.text.endswith("The Corran pack retained 98.3% of its capacity [study p.3].")
+    assert [c.page for c in answer.citations] == [2, 3]
+
+
+def test_a_long_first_line_gives_no_short_answer_and_a_refusal_keeps_the_evidence(fake_llm):
+    fake_llm.reply = "The Corran pack, which the study followed over twelve months, retained 98.3% of its capacity [1]."
+    assert _gen(fake_llm).generate(QUESTION, _hits()).short == ""
+    fake_llm.reply = "NOT FOUND"
+    refused = _gen(fake_llm).generate(QUESTION, _hits())
+    assert (refused.status, refused.short) == ("refused", "")
+    assert [(e.doc_id, e.page) for e in refused.evidence] == [("study", 3), ("study", 2)]
