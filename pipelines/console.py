@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
+from unirag.rag.generation.phrases import phrase
 from unirag.rag.types import Answer, Hit
 
 EVIDENCE_SHOWN = 5  # hits printed under a reply that does not answer, so the user can look
@@ -70,14 +71,14 @@ def print_answer(answer: Answer, out: TextIO | None = None, header: bool = True)
         print(f"Q: {answer.question}", file=out)
         print(f"A: {answer.text}", file=out)
     if not answer.found:
-        print("   (the retrieved evidence does not answer it; what was found:)", file=out)
+        print(f"   ({phrase('not_answered', answer.question)})", file=out)
         print_hits(answer.hits[:EVIDENCE_SHOWN], out, indent="   ")
     for i, c in enumerate(answer.citations, 1):
         region = "" if c.bbox is None else " region (" + ", ".join(f"{v:.0f}" for v in c.bbox) + ")"
         crop = f" crop {c.source}" if c.source else ""
         print(f"   [{i}] {c.doc_id} p.{c.page} {c.modality}{region}{crop}", file=out)
     if answer.generator == "extractive":
-        print("   (extractive answer from the retrieved evidence; no LLM was used)", file=out)
+        print(f"   ({phrase('no_llm', answer.question)})", file=out)
 
 
 def printable(text: str) -> str:

@@ -205,7 +205,7 @@ class Ingestor:
         self.allow_imports = allow_imports  # the parser config may name a class by dotted path
         self.workers = int(workers or min(2, os.cpu_count() or 1))
 
-    def _plan(self, files: list[Path], report: IngestReport) -> list[tuple[Path, str, str]]:
+    def _plan(self, files: list[Path], report: IngestReport, force: bool = False) -> list[tuple[Path, str, str]]:
         from unirag.parsers import SUPPORTED_SUFFIXES as SUPPORTED  # pymupdf: only when ingesting
 
         stored = self.store.docs()
@@ -225,7 +225,7 @@ class Ingestor:
                 ids[doc_id] = f
                 sha = Document.file_sha256(f)
                 have = stored.get(doc_id)
-                if have and have["sha256"] == sha and have["complete"]:
+                if have and have["sha256"] == sha and have["complete"] and not force:
                     report.skipped.append(doc_id)
                 else:
                     todo.append((f, doc_id, sha))
@@ -234,15 +234,16 @@ class Ingestor:
         return todo
 
     def run(self, paths: Iterable[str | Path], progress: bool = True,
-            on_page: PageCallback | None = None) -> IngestReport:
+            on_page: PageCallback | None = None, force: bool = False) -> IngestReport:
         """Ingest files and folders; `progress` draws a bar of pages parsed, and `on_page` hears
-        (doc id, pages done, pages in all) as each page of a document is parsed."""
+        (doc id, pages done, pages in all) as each page of a document is parsed. `force` parses
+        unchanged files again (their stored chunks are replaced once the new ones are in)."""
         start = time.perf_counter()
         report = IngestReport()
         self.store.check_encoder(self.encoder.to_dict())
         found = find_files(paths)
         report.warnings.extend(found.warnings)
-        todo = self._plan(found.files, report)
+        todo = self._plan(found.files, report, force)
         if self._pooled(todo) and main_rerun_problem():
             report.warnings.append(f"parsed in this process, not in {self.workers} parser processes: "
                                    f"{main_rerun_problem()} (parser processes re-run it)")

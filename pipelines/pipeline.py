@@ -94,12 +94,13 @@ class Pipeline:
         return {k: (dict(v) if isinstance(v, dict) else v) for k, v in self.config.items()}
 
     def ingest(self, paths: Iterable[str | Path] | str | Path, progress: bool = True,
-               on_page: PageCallback | None = None) -> IngestReport:
-        """Parse, embed and store files (folders are walked); unchanged files are skipped.
-        `progress` draws a bar of pages parsed; `on_page` hears (doc id, pages done, pages in all)."""
+               on_page: PageCallback | None = None, force: bool = False) -> IngestReport:
+        """Parse, embed and store files (folders are walked); unchanged files are skipped unless
+        `force` (re-ingest: a new parser, a crop gone). `progress` draws a bar of pages parsed;
+        `on_page` hears (doc id, pages done, pages in all)."""
         if isinstance(paths, (str, Path)):
             paths = [paths]
-        return self.ingestor.run(paths, progress=progress, on_page=on_page)
+        return self.ingestor.run(paths, progress=progress, on_page=on_page, force=force)
 
     def add_documents(self, docs: Iterable[Document]) -> IngestReport:
         """Embed and store already-parsed documents (e.g. `unirag.pipelines.llamaindex.from_llamaindex`);

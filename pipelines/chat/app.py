@@ -4,9 +4,10 @@ Routes: `GET /` (the page), `GET /api/info`, `GET /api/docs`, `POST /api/ask` (s
 events: `token` pieces from `Generator.stream()`, then `answer` with citations and evidence
 crops), `GET /api/page/{doc_id}/{page}.png?bbox=x0,y0,x1,y1` (the page rendered from the
 document's source file, cited region outlined), `GET /api/crops/{path}` (stored crops, only
-from DB/crops), `POST /api/upload` (PDFs, checked, then ingested in the background) and
-`GET /api/jobs/{id}` (ingest progress); the page's script and style are `/static/app.js` and
-`/static/app.css`.
+from DB/crops), `POST /api/upload` (PDFs, checked, then ingested in the background),
+`GET /api/jobs/{id}` (ingest progress), `DELETE /api/docs/{id}` (a document's chunks and crops,
+and its file when it was uploaded) and `POST /api/docs/{id}/reingest` (parse its file again, in
+the background); the page's script and style are `/static/app.js` and `/static/app.css`.
 
 Every request must name the server by an allowed host name (the loopback names and those
 given to `create_app`), so a page of another site that rebinds its DNS name to this machine
@@ -21,20 +22,21 @@ never files on the server.
 
 import json
 import logging
-import os
 import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
-from urllib.parse import quote, urlparse
+from urllib.parse import quote
 
 # No `from __future__ import annotations` here: FastAPI reads the route signatures, whose types
 # (the Ask model, UploadFile) are imported lazily, inside the functions that declare the routes.
 
+from unirag.pipelines.chat.guard import SECURITY_HEADERS, allowed_names, refusal, without_paths
 from unirag.pipelines.chat.jobs import IngestJobs
 from unirag.pipelines.chat.pages import PageRenderer, PageRenderError
 from unirag.pipelines.chat.uploads import UploadError, UploadPolicy
 from unirag.rag.factory import require
 from unirag.rag.generation import GenerationError
+from unirag.rag.generation.phrases import note
 from unirag.rag.types import Answer, Hit, Query
 
 log = logging.getLogger("unirag.chat")
@@ -42,14 +44,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 THUMB_MODALITIES = ("figure", "table", "formula", "image")
 MAX_QUESTION = 2000
 STATIC_TYPES = {"app.js": "text/javascript", "app.css": "text/css"}
-LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 INTERNAL_ERROR = "internal error: the server's log has the details"
-# Page images arrive as blob: URLs (fetched, then shown); everything else comes from this server.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob:; object-src 'none'; "
-       "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
-SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
-                    "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
 
 
 def crop_url(crop_path: str, crops_dir: Path) -> str:
@@ -77,17 +72,19 @@ def answer_json(answer: Answer, crops_dir: Path) -> dict:
                  for i, c in enumerate(answer.citations, 1)]
     evidence = [_evidence(h, crops_dir) for h in answer.hits
                 if h.chunk.modality in THUMB_MODALITIES and crop_url(h.crop_path, crops_dir)]
-    found = [{"doc_id": e.doc_id, "page": e.page, "modality": e.modality, "score": e.score,
+    found = [{"doc_id": e.doc_id, "page": e.page, "modality": e.modality, "score": e.score, "bbox": e.bbox,
               "page_url": page_url(e.doc_id, e.page, e.bbox)} for e in answer.evidence]
     return {"question": answer.question, "text": answer.text, "short": answer.short, "status": answer.status,
             "found": answer.found, "generator": answer.generator, "llm": answer.generator != "extractive",
+            "note": note(answer.question, answer.generator, answer.status),
             "citations": citations, "evidence": evidence, "top": found}
 
 
 def _evidence(hit: Hit, crops_dir: Path) -> dict:
     c = hit.chunk
     return {"doc_id": c.doc_id, "page": c.page, "modality": c.modality, "caption": c.caption or c.text[:120],
-            "crop_url": crop_url(hit.crop_path, crops_dir), "page_url": page_url(c.doc_id, c.page, c.bbox)}
+            "bbox": c.bbox, "crop_url": crop_url(hit.crop_path, crops_dir),
+            "page_url": page_url(c.doc_id, c.page, c.bbox)}
 
 
 def sse(event: str, data: dict) -> str:
@@ -120,44 +117,6 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     if not (x0 <= x1 and y0 <= y1):
         raise ValueError(f"bbox: expected x0<=x1 and y0<=y1, got {text!r}")
     return x0, y0, x1, y1
-
-
-def host_name(netloc: str) -> str:
-    """The lower-case name in a `Host` header or URL netloc (`name[:port]`), IPv6 without brackets."""
-    netloc = netloc.strip().lower()
-    if netloc.startswith("["):
-        return netloc[1:netloc.index("]")] if "]" in netloc else ""
-    return netloc.partition(":")[0]
-
-
-def allowed_names(hosts) -> frozenset[str]:
-    """The loopback names and `hosts` (names or addresses, IPv6 with or without brackets)."""
-    names = (h.strip().strip("[]") for h in (*LOOPBACK_NAMES, *hosts))
-    return frozenset(host_name(f"[{h}]" if ":" in h else h) for h in names if h)
-
-
-def refusal(headers, method: str, names: frozenset[str]):
-    """A 403 response for a request to a host name not in `names` (DNS rebinding: another site's
-    name pointed at this machine), or a write sent by another site's page; None when it may pass."""
-    from fastapi.responses import JSONResponse, PlainTextResponse
-
-    host = headers.get("host", "")
-    if host_name(host) not in names:
-        return PlainTextResponse("403 Forbidden: unknown host name; unirag chat answers to loopback names "
-                                 "and those given with --host or --allow-host\n", status_code=403)
-    origin = headers.get("origin")
-    if method not in SAFE_METHODS and origin is not None and urlparse(origin).netloc.lower() != host.lower():
-        return JSONResponse({"detail": f"expected a request from this server's page, got origin {origin}"},
-                            status_code=403)
-    return None
-
-
-def without_paths(text: str, folders) -> str:
-    """`text` with the server's `folders` taken out of the paths it names (kept: the file names)."""
-    for folder in folders:
-        for form in {str(folder), str(Path(folder).resolve())}:
-            text = text.replace(form + os.sep, "").replace(form, Path(folder).name)
-    return text
 
 
 def warm_up(pipeline) -> None:
@@ -206,6 +165,7 @@ def create_app(pipeline, uploads: UploadPolicy | None = None, renderer: PageRend
     _chat_routes(app, pipeline, uploads)
     _file_routes(app, pipeline.store, renderer or PageRenderer())
     _upload_routes(app, uploads, jobs, (uploads.folder, pipeline.store.path))
+    _doc_routes(app, pipeline.store, uploads, jobs)
     return app
 
 
@@ -234,11 +194,6 @@ def _chat_routes(app, pipeline, uploads: UploadPolicy) -> None:
         return {"generator": name, "llm": name != "extractive", "max_upload_bytes": uploads.max_bytes,
                 "max_pages": uploads.max_pages}
 
-    @app.get("/api/docs")
-    def docs():
-        return [{"doc_id": d, "chunks": v["chunks"], "complete": v["chunks"] == v["expected"],
-                 "file": Path(v["source"]).name} for d, v in sorted(pipeline.store.docs().items())]
-
     @app.post("/api/ask")
     def ask(req: Ask):
         if not req.question.strip():
@@ -262,11 +217,13 @@ def _file_routes(app, store, renderer: PageRenderer) -> None:
         if doc is None:  # a document of the store, never a path from the request
             raise HTTPException(404, f"{doc_id}: no such document in the store")
         try:
-            png = renderer.render(doc["source"], page, box)
+            image = renderer.render(doc["source"], page, box)
         except PageRenderError as e:  # the log names the file, the answer only the document
             log.warning("page %d of %s: %s", page, doc_id, e, exc_info=e.__cause__ is not None)
             raise HTTPException(404, f"{doc_id} page {page}: {e.reason}") from None
-        return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+        return Response(image.png, media_type="image/png", headers={
+            "Cache-Control": "no-store", "X-Page-Count": str(image.pages),
+            "X-Page-Size": ",".join(f"{v:g}" for v in image.size)})
 
     @app.get("/api/crops/{rel:path}")
     def crop(rel: str):
@@ -304,3 +261,38 @@ def _upload_routes(app, uploads: UploadPolicy, jobs: IngestJobs, private: tuple[
             if f.get("error"):
                 f["error"] = without_paths(f["error"], private)
         return status
+
+
+def _doc_routes(app, store, uploads: UploadPolicy, jobs: IngestJobs) -> None:
+    """The store's documents: list, delete, re-ingest. A document is named by its id, looked up
+    in the store (an unknown one is a 404 naming the id); its file is never named by the request."""
+    from fastapi import HTTPException
+
+    def known(doc_id: str) -> dict:
+        doc = store.docs().get(doc_id)
+        if doc is None:
+            raise HTTPException(404, f"{doc_id}: no such document in the store")
+        if jobs.busy(doc_id):
+            raise HTTPException(409, f"{doc_id}: being ingested; try again when its job is done")
+        return doc
+
+    @app.get("/api/docs")
+    def docs():
+        return [{"doc_id": d, "chunks": v["chunks"], "complete": v["chunks"] == v["expected"],
+                 "file": Path(v["source"]).name} for d, v in sorted(store.docs().items())]
+
+    @app.delete("/api/docs/{doc_id}")
+    def delete(doc_id: str):
+        doc = known(doc_id)
+        store.delete(doc_id)
+        removed = uploads.discard(doc["source"])  # an uploaded copy goes too; a user's own file stays
+        log.info("deleted %s (%d chunks%s)", doc_id, doc["chunks"], ", its uploaded file" * removed)
+        return {"deleted": doc_id, "chunks": doc["chunks"], "file_removed": removed}
+
+    @app.post("/api/docs/{doc_id}/reingest", status_code=202)
+    def reingest(doc_id: str):
+        source = Path(known(doc_id)["source"])
+        if not source.is_file():
+            raise HTTPException(409, f"{doc_id}: its source file is no longer there (moved or deleted); "
+                                     "upload it again")
+        return {"job": jobs.submit([source], force=True), "doc_id": doc_id}

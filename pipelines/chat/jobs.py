@@ -2,14 +2,14 @@
 by one, and each job reports its progress (files done out of total, per-file state).
 
 >>> class FakePipeline:
-...     def ingest(self, paths, progress=False, on_page=None):
+...     def ingest(self, paths, progress=False, on_page=None, force=False):
 ...         from unirag.pipelines.ingest import IngestReport
 ...         return IngestReport(added=[p.stem for p in paths], chunks=3, pages=1)
 >>> from pathlib import Path
 >>> jobs = IngestJobs(FakePipeline())
 >>> job_id = jobs.submit([Path("a.pdf")])
->>> jobs.wait(job_id)["state"]
-'done'
+>>> jobs.wait(job_id)["state"], jobs.busy("a")
+('done', False)
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from pathlib import Path
 
 class IngestJobs:
     """Queue of ingest jobs run by one worker thread; `submit()` returns a job id, `status()`
-    its progress as a plain dict."""
+    its progress as a plain dict, `busy()` whether a document is still waiting or being ingested."""
 
     def __init__(self, pipeline, keep: int = 100):
         self.pipeline = pipeline
@@ -33,7 +33,8 @@ class IngestJobs:
         self._pool = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="unirag-ingest")
         self._futures: dict[str, cf.Future] = {}
 
-    def submit(self, paths: list[Path]) -> str:
+    def submit(self, paths: list[Path], force: bool = False) -> str:
+        """Queue `paths` for ingest (`force`: parse them again even when unchanged); the job id."""
         with self._lock:
             job_id = str(next(self._ids))
             self._jobs[job_id] = {"id": job_id, "state": "queued", "done": 0, "total": len(paths),
@@ -42,7 +43,7 @@ class IngestJobs:
             for old in list(self._jobs)[: max(0, len(self._jobs) - self.keep)]:
                 del self._jobs[old]
                 self._futures.pop(old, None)
-            self._futures[job_id] = self._pool.submit(self._run, job_id, list(paths))
+            self._futures[job_id] = self._pool.submit(self._run, job_id, list(paths), force)
         return job_id
 
     def status(self, job_id: str) -> dict | None:
@@ -55,6 +56,12 @@ class IngestJobs:
             out["seconds"] = round(time.perf_counter() - out["started"], 1)
         out.pop("started")
         return out
+
+    def busy(self, doc_id: str) -> bool:
+        """Whether a file of document `doc_id` is queued or being ingested."""
+        with self._lock:
+            return any(f["doc_id"] == doc_id and f["state"] in ("queued", "ingesting")
+                       for job in self._jobs.values() for f in job["files"])
 
     def wait(self, job_id: str, timeout: float | None = None) -> dict | None:
         """Block until the job has finished (for tests and the terminal), then its status."""
@@ -72,14 +79,14 @@ class IngestJobs:
             if target is not None:
                 (target if index is None else target["files"][index]).update(fields)
 
-    def _run(self, job_id: str, paths: list[Path]) -> None:
+    def _run(self, job_id: str, paths: list[Path], force: bool = False) -> None:
         start = time.perf_counter()
         self._update(job_id, state="running", started=start)
         failed = 0
         for i, path in enumerate(paths):
             self._update(job_id, i, state="ingesting")
             try:
-                report = self.pipeline.ingest([path], progress=False, on_page=lambda r, i=i: self._update(
+                report = self.pipeline.ingest([path], progress=False, force=force, on_page=lambda r, i=i: self._update(
                     job_id, i, pages_done=r[1], pages_total=r[2]))
                 errors = [reason for _, reason in report.failed]
                 fields = {"state": "failed" if errors else ("unchanged" if report.skipped else "done"),

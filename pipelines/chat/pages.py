@@ -4,11 +4,13 @@ outlined. The PDF is only read; the highlight is drawn on an in-memory copy.
 >>> import tempfile, pathlib
 >>> from unirag.parsers.samples import make_sample_pdf
 >>> pdf = make_sample_pdf(pathlib.Path(tempfile.mkdtemp()) / "s.pdf")
->>> PageRenderer().render(pdf, 1, bbox=(60, 60, 300, 120))[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
-True
+>>> page = PageRenderer().render(pdf, 1, bbox=(60, 60, 300, 120))
+>>> page.png[:8] == b"\\x89PNG\\r\\n\\x1a\\n", page.pages, page.size
+(True, 3, (595.0, 842.0))
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -21,6 +23,16 @@ class PageRenderError(LookupError):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class PageImage:
+    """A rendered page: the PNG, the document's page count and the page's size in PDF points
+    (for a viewer to page through the document and find the outlined region on the image)."""
+
+    png: bytes
+    pages: int
+    size: tuple[float, float]
+
+
 class PageRenderer:
     """Renders page `page` (1-based) of a PDF to PNG bytes, with `bbox` (PDF points) outlined."""
 
@@ -31,7 +43,7 @@ class PageRenderer:
     def to_dict(self) -> dict:
         return {"zoom": self.zoom, "color": list(self.color)}
 
-    def render(self, pdf: str | Path, page: int, bbox: tuple[float, float, float, float] | None = None) -> bytes:
+    def render(self, pdf: str | Path, page: int, bbox: tuple[float, float, float, float] | None = None) -> PageImage:
         import pymupdf
 
         pdf = Path(pdf)
@@ -51,4 +63,5 @@ class PageRenderer:
                 if not r.is_empty:
                     p.draw_rect(r + (-3, -3, 3, 3), color=self.color, fill=(1.0, 0.9, 0.2),
                                 fill_opacity=0.18, width=2.5, overlay=True)
-            return p.get_pixmap(matrix=pymupdf.Matrix(self.zoom, self.zoom), alpha=False).tobytes("png")
+            png = p.get_pixmap(matrix=pymupdf.Matrix(self.zoom, self.zoom), alpha=False).tobytes("png")
+            return PageImage(png, doc.page_count, (round(p.rect.width, 2), round(p.rect.height, 2)))

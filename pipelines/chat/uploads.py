@@ -75,6 +75,15 @@ class UploadPolicy:
             raise UploadError(f"{name}: expected 1 to {self.max_pages} pages, got {pages}")
         return pages
 
+    def discard(self, path: str | Path) -> bool:
+        """Delete `path` if it is a file this policy saved (directly inside `folder`); whether it
+        was. Files elsewhere (a user's own folder, ingested from the command line) are left alone."""
+        target = Path(path).resolve()
+        if target.parent != self.folder.resolve() or not target.is_file():
+            return False
+        target.unlink()
+        return True
+
     def save(self, name: str, data: bytes) -> tuple[Path, int]:
         """Check the name and content, then write the file into `folder`: (path, pages)."""
         safe = self.check_name(name)

@@ -12,10 +12,11 @@ from unirag.rag.generation.abstain import MIN_STRENGTH, MIN_TERM_SHARE, strength
 from unirag.rag.generation.base import Generator
 from unirag.rag.generation.extract import Candidate, best_candidate
 from unirag.rag.generation.intent import Intent, intent, names_numbers, table_name
+from unirag.rag.generation.phrases import PHRASES, phrase
 from unirag.rag.text import tokenize
 from unirag.rag.types import Answer, Citation, Hit
 
-NOT_FOUND = "The documents do not appear to contain an answer to this question."
+NOT_FOUND = PHRASES["en"]["not_found"]  # the refusal of an English question
 _SECOND_QUESTION = re.compile(r",?\s+and\s+(?=(?:what|which|how|who)\b)", re.I)
 _WH = re.compile(r"\b(?:what|which|how|who)\b", re.I)
 RANK_DECAY = 0.15  # how much a candidate's match score is discounted per rank of its hit
@@ -77,9 +78,9 @@ def _whole_pages(it: Intent, hits: list[Hit], pool: list[Hit]) -> list[tuple[int
             and names_numbers(it, h.chunk.text)]
 
 
-def _figure_name(hit: Hit) -> str:
+def _figure_name(hit: Hit, question: str) -> str:
     m = _FIGURE_NAME.match(hit.chunk.caption or hit.chunk.text)
-    return m.group(1).rstrip(".:") if m else "the figure"
+    return m.group(1).rstrip(".:") if m else phrase("the_figure", question)
 
 
 def element_name(hit: Hit) -> str:
@@ -88,11 +89,11 @@ def element_name(hit: Hit) -> str:
     return " ".join(m.group(1).split()) if m else ""
 
 
-def deferral(hit: Hit) -> str:
-    """The reply for an answer that can only be seen: which figure, where, and what reads it."""
+def deferral(hit: Hit, question: str = "") -> str:
+    """The reply for an answer that can only be seen: which figure, where, and what reads it (in
+    the question's language)."""
     c = hit.chunk
-    return (f"The answer is in {_figure_name(hit)}, {c.doc_id} p.{c.page} (shown); reading it needs a vision "
-            f"model: run with --generator openai. [{c.doc_id} p.{c.page}]")
+    return phrase("deferral", question, figure=_figure_name(hit, question), doc=c.doc_id, page=c.page)
 
 
 def _clip_caption(text: str) -> str:
@@ -133,7 +134,7 @@ class ExtractiveAnswerer(Generator):
                       short=short, status=status)
 
     def refuse(self, question: str, hits: list[Hit]) -> Answer:
-        return self._answer(question, hits, NOT_FOUND, status="refused")
+        return self._answer(question, hits, phrase("not_found", question), status="refused")
 
     def generate(self, question: str, hits: Sequence[Hit]) -> Answer:
         hits = list(hits)
@@ -156,7 +157,7 @@ class ExtractiveAnswerer(Generator):
         pool, named = _pool(it, hits)
         pool = pool[: self.max_hits]
         if it.kind == "visual" and figures:
-            return self._answer(question, hits, deferral(figures[0]), figures[0], status="deferred")
+            return self._answer(question, hits, deferral(figures[0], question), figures[0], status="deferred")
         if _ASKS_ELEMENT.search(question):  # "which element sits above ...": the top figure or table, by name
             named_hit = next((h for h in pool if h.chunk.modality in _ELEMENTS and element_name(h)), None)
             if named_hit:
@@ -170,13 +171,13 @@ class ExtractiveAnswerer(Generator):
         cands = [Candidate(c.short, c.support, c.hit, c.score / (1 + RANK_DECAY * rank)) for rank, c in found if c]
         if not cands:
             if figures and not named:
-                return self._answer(question, hits, deferral(figures[0]), figures[0], status="deferred")
+                return self._answer(question, hits, deferral(figures[0], question), figures[0], status="deferred")
             return self.refuse(question, hits)
         best = max(cands, key=lambda c: (c.score, bool(c.short), c.hit.chunk.modality != "page"))
         if (it.unit and not re.search(it.unit, f"{best.short} {best.support}")) or (named and not best.short):
             return self.refuse(question, hits)  # asked for watts, found none; the named table has no such cell
         if not best.short and best.hit.chunk.modality in ("figure", "image"):
-            return self._answer(question, hits, deferral(best.hit), best.hit, status="deferred")
+            return self._answer(question, hits, deferral(best.hit, question), best.hit, status="deferred")
         label = f"[{best.hit.chunk.doc_id} p.{best.hit.chunk.page}]"
         text = f"{best.short} — {best.support} {label}" if best.short else f"{best.support} {label}"
         return self._answer(question, hits, text, best.hit, short=best.short)

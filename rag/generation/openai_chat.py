@@ -1,7 +1,7 @@
 """Answers from any OpenAI-compatible server (OpenAI, llama.cpp, vLLM, Ollama, ...).
 
 No evidence, no answer: without hits, or when no hit shares enough words with the question,
-the NOT_FOUND answer comes back and the model is not called. The model's `[n]` citations
+the refusal (`phrases.PHRASES`, in the question's language) comes back and the model is not called. The model's `[n]` citations
 become `Citation`s and `[doc p.N]` markers in the text; the reply's first line, when short, is
 the answer's `short`; a reply of NOT FOUND (or that says the sources do not answer) or one not
 grounded in the sources gives `found=False`.
@@ -25,8 +25,8 @@ from typing import Any
 
 from unirag.rag.generation.base import Generator
 from unirag.rag.generation.context import Context, build_context
-from unirag.rag.generation.extractive import NOT_FOUND
 from unirag.rag.generation.guard import grounded, says_not_found
+from unirag.rag.generation.phrases import phrase
 from unirag.rag.generation.prompt import STOP, CitationRewriter, chat_messages, completion_prompt, short_answer
 from unirag.rag.text import cjk_share, tokenize
 from unirag.rag.types import Answer, Citation, Hit
@@ -124,9 +124,10 @@ class OpenAIGenerator(Generator):
         context = build_context(relevant(question, hits, self.min_overlap), self.max_context_tokens)
         for note in context.cut + tuple(f"removed instruction-like text: {r!r}" for r in context.removed):
             log.info("context for %r: %s", question[:60], note)
+        not_found = phrase("not_found", question)
         if not context.sources:
-            yield NOT_FOUND
-            yield Answer(question, NOT_FOUND, hits=tuple(hits), generator=self.name, found=False)
+            yield not_found
+            yield Answer(question, not_found, hits=tuple(hits), generator=self.name, found=False)
             return
         rewriter, shown = CitationRewriter(context), list[str]()
         for piece in self._pieces(question, context):
@@ -142,7 +143,7 @@ class OpenAIGenerator(Generator):
         if says_not_found(text) or not grounded(text, evidence, question):  # withdrawn: the final text differs
             if tail:
                 yield tail
-            yield Answer(question, NOT_FOUND, hits=tuple(hits), generator=self.name, found=False)
+            yield Answer(question, not_found, hits=tuple(hits), generator=self.name, found=False)
             return
         cited = [context.source(n) for n in rewriter.cited]  # the rewriter keeps only numbers that exist
         cites = [s.citation_for(text) for s in cited if s is not None]

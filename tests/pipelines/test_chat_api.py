@@ -85,6 +85,16 @@ def test_info_index_and_docs(client):
     assert [d["doc_id"] for d in docs] == ["solar_field_study"] and docs[0]["complete"]
 
 
+def test_the_reply_and_its_note_are_in_the_questions_language(client):
+    _, english = ask(client, "Which football club won the 1998 league?")
+    _, chinese = ask(client, "员工制服是什么颜色？")
+    assert english["status"] == chinese["status"] == "refused"
+    assert english["note"] == ("Extractive answer from the retrieved evidence; no LLM was used. "
+                               "The documents do not seem to answer it; the best hits are listed.")
+    assert chinese["text"] == "文档中似乎没有这个问题的答案。" and chinese["note"].startswith("从检索到的证据中抽取的答案")
+    assert chinese["top"] and chinese["top"][0]["page_url"].startswith("/api/page/")  # evidence, even so
+
+
 def test_bad_questions_are_refused(client):
     assert client.post("/api/ask", json={"question": ""}).status_code == 422
     assert client.post("/api/ask", json={"question": "   "}).status_code == 422
@@ -99,6 +109,7 @@ def test_page_image_is_a_png_with_the_region_outlined(client):
     assert cited.status_code == plain.status_code == 200
     assert cited.headers["content-type"] == "image/png" and cited.content.startswith(PNG)
     assert cited.content != plain.content  # the highlight is drawn
+    assert cited.headers["x-page-count"] == "3" and cited.headers["x-page-size"] == "595,842"  # for the viewer
     assert client.get("/api/page/solar_field_study/99.png").status_code == 404
     assert client.get("/api/page/solar_field_study/1.png?bbox=1,2,3").status_code == 422
     assert client.get("/api/page/nope/1.png").status_code == 404
@@ -346,7 +357,7 @@ def test_error_bodies_name_no_server_path(tmp_path, monkeypatch, caplog):
         assert r.status_code == 400 and "notes.pdf: expected a PDF" in r.text
         bodies.append(r.text)
 
-        def failing_ingest(paths, progress=False, on_page=None):
+        def failing_ingest(paths, progress=False, on_page=None, force=False):
             raise OSError(f"{paths[0]}: disk full")
         monkeypatch.setattr(pipeline, "ingest", failing_ingest)
         job = upload(c, "more.pdf", pdf.read_bytes()).json()["job"]
@@ -374,3 +385,98 @@ def test_error_bodies_name_no_server_path(tmp_path, monkeypatch, caplog):
         assert str(tmp_path) not in body and str(tmp_path.resolve()) not in body and "report.pdf" not in body
     logged = [r for r in caplog.records if r.name == "unirag.chat" and r.exc_info]
     assert any("chroma.sqlite3" in str(r.exc_info[1]) for r in logged)  # the log keeps the details
+
+
+@pytest.fixture()
+def two_docs(tmp_path):
+    """A store of its own with two documents: one ingested from the user's folder, one uploaded."""
+    own = make_sample_pdf(tmp_path / "docs" / "field_notes.pdf")
+    pipeline = Pipeline(db=tmp_path / "db", encoder={"name": "hash"})
+    assert pipeline.ingest([own], progress=False).ok
+    app = create_app(pipeline)
+    with local(app) as c:
+        job = upload(c, "uploaded.pdf", own.read_bytes()).json()["job"]
+        assert app.state.jobs.wait(job, 60)["state"] == "done"
+        yield c, tmp_path, own
+
+
+def doc_ids(client) -> list[str]:
+    return [d["doc_id"] for d in client.get("/api/docs").json()]
+
+
+def test_delete_a_document_with_its_crops_and_its_uploaded_file(two_docs):
+    c, root, own = two_docs
+    assert doc_ids(c) == ["field_notes", "uploaded"] and (root / "db" / "crops" / "uploaded").is_dir()
+    r = c.delete("/api/docs/uploaded")
+    assert r.status_code == 200 and r.json()["deleted"] == "uploaded" and r.json()["file_removed"] is True
+    assert r.json()["chunks"] > 0 and doc_ids(c) == ["field_notes"]
+    assert not (root / "db" / "uploads" / "uploaded.pdf").exists() and not (root / "db" / "crops" / "uploaded").exists()
+    _, answer = ask(c, SAMPLE_QUESTIONS[0]["question"])
+    assert {x["doc_id"] for x in answer["citations"] + answer["top"]} == {"field_notes"}
+
+    r = c.delete("/api/docs/field_notes")
+    assert r.status_code == 200 and r.json()["file_removed"] is False and own.is_file()  # the user's own file stays
+    assert doc_ids(c) == []
+    _, answer = ask(c, SAMPLE_QUESTIONS[0]["question"])
+    assert answer["found"] is False and answer["citations"] == answer["top"] == []
+    r = c.delete("/api/docs/field_notes")
+    assert r.status_code == 404 and r.json()["detail"] == "field_notes: no such document in the store"
+
+
+def test_reingest_parses_the_file_again(two_docs):
+    c, root, own = two_docs
+    chunks = {d["doc_id"]: d["chunks"] for d in c.get("/api/docs").json()}
+    r = c.post("/api/docs/field_notes/reingest")
+    assert r.status_code == 202 and r.json()["doc_id"] == "field_notes"
+    status = c.app.state.jobs.wait(r.json()["job"], 60)
+    assert status["files"][0]["state"] == "done" and status["files"][0]["chunks"] == chunks["field_notes"]  # not "unchanged"
+    assert {d["doc_id"]: d["chunks"] for d in c.get("/api/docs").json()} == chunks
+    own.unlink()
+    r = c.post("/api/docs/field_notes/reingest")
+    assert r.status_code == 409 and r.json()["detail"].startswith("field_notes: its source file is no longer there")
+    r = c.post("/api/docs/nope/reingest")
+    assert r.status_code == 404 and r.json()["detail"] == "nope: no such document in the store"
+    for body in (r.text, c.post("/api/docs/field_notes/reingest").text):
+        assert str(root) not in body and "field_notes.pdf" not in body
+
+
+def test_a_document_being_ingested_is_neither_deleted_nor_queued_again(two_docs, monkeypatch):
+    c, _, _ = two_docs
+    pipeline, release = c.app.state.jobs.pipeline, threading.Event()
+    real = pipeline.ingest
+
+    def slow_ingest(*args, **kwargs):
+        release.wait(30)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(pipeline, "ingest", slow_ingest)
+    job = c.post("/api/docs/uploaded/reingest").json()["job"]
+    try:
+        for r in (c.delete("/api/docs/uploaded"), c.post("/api/docs/uploaded/reingest")):
+            assert r.status_code == 409 and r.json()["detail"] == "uploaded: being ingested; try again when its job is done"
+        assert c.delete("/api/docs/field_notes").status_code == 200  # another document may go
+    finally:
+        release.set()
+    assert c.app.state.jobs.wait(job, 60)["state"] == "done"
+    assert c.delete("/api/docs/uploaded").status_code == 200
+
+
+@pytest.mark.parametrize("method, url", [
+    ("DELETE", "/api/docs/..%2F..%2Fetc%2Fpasswd"), ("DELETE", "/api/docs/%2Fetc%2Fpasswd"),
+    ("DELETE", "/api/docs/../uploads"), ("POST", "/api/docs/..%2Fsolar_field_study/reingest"),
+    ("POST", "/api/docs/%2Fetc%2Fpasswd/reingest"), ("DELETE", "/api/docs/solar_field_study.pdf"),
+])
+def test_document_routes_take_ids_never_paths(client, method, url):
+    r = client.request(method, url)
+    assert r.status_code == 404, (url, r.status_code)
+    assert b"root:" not in r.content and b"%PDF" not in r.content
+    assert "solar_field_study" in doc_ids(client)
+
+
+def test_deletes_and_reingests_from_other_sites_are_refused(client):
+    evil = {"Origin": "http://evil.example"}
+    for r in (client.delete("/api/docs/solar_field_study", headers=evil),
+              client.post("/api/docs/solar_field_study/reingest", headers=evil),
+              client.delete("/api/docs/solar_field_study", headers={"Host": "evil.example:8000"}),
+              client.post("/api/docs/solar_field_study/reingest", headers={"Host": "evil.example:8000"})):
+        assert r.status_code == 403
+    assert "solar_field_study" in doc_ids(client)

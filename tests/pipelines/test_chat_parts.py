@@ -60,12 +60,13 @@ def test_renderer_errors_name_the_file_but_their_reason_does_not(tmp_path):
     with pytest.raises(PageRenderError, match="no longer there"):
         PageRenderer().render(tmp_path / "gone.pdf", 1)
     big = PageRenderer(zoom=2).render(pdf, 1)
-    assert pymupdf.Pixmap(big).width == round(pymupdf.open(pdf)[0].rect.width * 2)
+    assert pymupdf.Pixmap(big.png).width == round(pymupdf.open(pdf)[0].rect.width * 2) == round(big.size[0] * 2)
+    assert big.pages == 3
 
 
 def test_jobs_report_each_file_and_survive_failures(tmp_path):
     class Flaky:
-        def ingest(self, paths, progress=False, on_page=None):
+        def ingest(self, paths, progress=False, on_page=None, force=False):
             if paths[0].stem == "bad":
                 raise RuntimeError("disk full")
             if paths[0].stem == "broken":
@@ -83,7 +84,7 @@ def test_jobs_report_each_file_and_survive_failures(tmp_path):
 
 def test_jobs_report_pages_of_the_file_being_ingested(tmp_path):
     class Paged:
-        def ingest(self, paths, progress=False, on_page=None):
+        def ingest(self, paths, progress=False, on_page=None, force=False):
             for done in (1, 2):
                 on_page((paths[0].stem, done, 2))
             return IngestReport(added=[paths[0].stem], pages=2, chunks=5)

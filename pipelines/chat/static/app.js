@@ -1,13 +1,25 @@
 // The chat page's script, served as /static/app.js: the Content-Security-Policy allows no inline script.
+// The page is a conversation (each turn: question, streamed reply, note, citations, evidence crops),
+// a page viewer that follows the current turn (zoom, previous/next page, scrolled to the cited box),
+// and the document list (upload, re-ingest, delete).
 "use strict";
 const $ = (id) => document.getElementById(id);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const ZOOMS = [0.5, 0.75, 1, 1.5, 2, 3];  // image width as a share of the viewer's width
+const FIT = ZOOMS.indexOf(1);
 
 function el(tag, text, cls) {
   const e = document.createElement(tag);
   if (text) e.textContent = text;  // never innerHTML: document text is untrusted
   if (cls) e.className = cls;
   return e;
+}
+
+function button(label, cls, onclick) {
+  const b = el("button", label, cls);
+  b.type = "button";
+  b.onclick = onclick;
+  return b;
 }
 
 async function errorText(r) {
@@ -25,16 +37,140 @@ async function loadInfo() {
                                   : "extractive answers: no LLM was used";
 }
 
+// ---- documents -------------------------------------------------------------------------------
+
 async function loadDocs() {
   const docs = await (await fetch("/api/docs")).json();
-  $("docs").replaceChildren(...(docs.length ? docs.map((d) =>
-    el("li", `${d.doc_id} (${d.chunks} chunks)${d.complete ? "" : " incomplete"}`))
-    : [el("li", "No documents yet: upload PDFs.")]));
+  $("docs").replaceChildren(...(docs.length ? docs.map(docItem) : [el("li", "No documents yet: upload PDFs.")]));
 }
 
-function showError(msg) {
-  $("note").replaceChildren(el("span", msg, "error"));
+function docItem(d) {
+  const li = el("li");
+  li.dataset.doc = d.doc_id;
+  const actions = el("div", "", "doc-actions");
+  actions.append(button("Re-ingest", "reingest", () => reingest(d.doc_id)),
+                 button("Delete", "delete", () => deleteDoc(d.doc_id)));
+  li.append(el("span", `${d.doc_id} (${d.chunks} chunks)${d.complete ? "" : " incomplete"}`), actions);
+  return li;
 }
+
+function docsMessage(text, isError) {
+  $("docs-msg").replaceChildren(el("span", text, isError ? "error" : ""));
+}
+
+async function deleteDoc(docId) {
+  if (!window.confirm(`Delete ${docId} from the store (its chunks and crops; an uploaded file too)?`)) return;
+  const r = await fetch(`/api/docs/${encodeURIComponent(docId)}`, { method: "DELETE" });
+  if (!r.ok) { docsMessage(await errorText(r), true); return; }
+  const j = await r.json();
+  docsMessage(`Deleted ${j.deleted} (${j.chunks} chunks${j.file_removed ? " and its uploaded file" : ""}).`);
+  if (viewer.doc === docId) clearViewer(`${docId} was deleted.`);
+  loadDocs();
+}
+
+async function reingest(docId) {
+  const r = await fetch(`/api/docs/${encodeURIComponent(docId)}/reingest`, { method: "POST" });
+  if (!r.ok) { docsMessage(await errorText(r), true); return; }
+  docsMessage(`Re-ingesting ${docId}…`);
+  watchJob((await r.json()).job);
+}
+
+// ---- the page viewer ---------------------------------------------------------------------------
+
+const viewer = { doc: null, page: 0, pages: 0, cited: null, size: null, zoom: FIT, seq: 0 };
+
+function clearViewer(message) {
+  viewer.seq += 1;  // a page still loading for an earlier turn is not shown
+  viewer.doc = null;
+  viewer.cited = null;
+  const img = $("page-img");
+  if (img.src.startsWith("blob:")) URL.revokeObjectURL(img.src);
+  img.removeAttribute("src");
+  img.hidden = true;
+  $("page-box").dataset.box = "";
+  $("viewer-msg").textContent = message;
+  $("page-label").textContent = "";
+  updateBar();
+}
+
+function updateBar() {
+  const open = viewer.doc !== null;
+  $("prev-page").disabled = !open || viewer.page <= 1;
+  $("next-page").disabled = !open || viewer.page >= viewer.pages;
+  $("zoom-out").disabled = !open || viewer.zoom === 0;
+  $("zoom-in").disabled = !open || viewer.zoom === ZOOMS.length - 1;
+  $("zoom-level").textContent = `${Math.round(ZOOMS[viewer.zoom] * 100)}%`;
+  $("viewer").dataset.doc = viewer.doc || "";
+  $("viewer").dataset.page = open ? String(viewer.page) : "";
+}
+
+// Open `where` (doc_id, page, bbox): the page with its cited box outlined, scrolled into view.
+function openCited(where) {
+  viewer.cited = { doc: where.doc_id, page: where.page, bbox: where.bbox || null };
+  showPage(where.doc_id, where.page);
+}
+
+async function showPage(docId, page) {
+  const seq = ++viewer.seq;
+  const box = viewer.cited && viewer.cited.doc === docId && viewer.cited.page === page ? viewer.cited.bbox : null;
+  let url = `/api/page/${encodeURIComponent(docId)}/${page}.png`;
+  if (box) url += `?bbox=${box.join(",")}`;
+  $("viewer-msg").textContent = `Loading ${docId}, page ${page}…`;
+  const r = await fetch(url);
+  if (seq !== viewer.seq) return;  // another page (or none) was asked for meanwhile
+  if (!r.ok) {
+    const msg = await errorText(r);
+    if (seq !== viewer.seq) return;
+    clearViewer("");
+    $("viewer-msg").replaceChildren(el("span", msg, "error"));
+    return;
+  }
+  const blob = await r.blob();
+  if (seq !== viewer.seq) return;
+  Object.assign(viewer, { doc: docId, page, pages: Number(r.headers.get("X-Page-Count")) || page,
+                          size: (r.headers.get("X-Page-Size") || "").split(",").map(Number) });
+  const img = $("page-img");
+  if (img.src.startsWith("blob:")) URL.revokeObjectURL(img.src);
+  img.onload = () => { if (seq === viewer.seq) scrollToBox(); };
+  img.src = URL.createObjectURL(blob);
+  img.alt = `${docId}, page ${page}${box ? ", cited region outlined" : ""}`;
+  img.hidden = false;
+  $("page-box").dataset.box = box ? box.join(",") : "";
+  $("page-box").dataset.size = viewer.size.join(",");
+  $("page-label").textContent = `p. ${page} / ${viewer.pages}`;
+  $("viewer-msg").textContent = `${docId}, page ${page} of ${viewer.pages}` +
+    (box ? " (cited region outlined in red)" : "");
+  applyZoom();
+  updateBar();
+}
+
+function applyZoom() {
+  $("page-img").style.width = `${ZOOMS[viewer.zoom] * 100}%`;  // CSSOM, not an inline style attribute
+  updateBar();
+}
+
+// Centre the outlined box in the viewer (or go to the page's top when it has none).
+function scrollToBox() {
+  const pane = $("page-box"), img = $("page-img");
+  const box = (pane.dataset.box || "").split(",").filter((v) => v !== "").map(Number);
+  if (box.length !== 4 || !viewer.size || !viewer.size[0]) { pane.scrollTo(0, 0); return; }
+  const scale = img.clientWidth / viewer.size[0];
+  const cx = img.offsetLeft + (box[0] + box[2]) / 2 * scale, cy = img.offsetTop + (box[1] + box[3]) / 2 * scale;
+  pane.scrollTo(Math.max(0, cx - pane.clientWidth / 2), Math.max(0, cy - pane.clientHeight / 2));
+}
+
+function zoom(step) {
+  viewer.zoom = Math.min(ZOOMS.length - 1, Math.max(0, viewer.zoom + step));
+  applyZoom();
+  scrollToBox();
+}
+
+function turnPage(step) {
+  const page = viewer.page + step;
+  if (viewer.doc !== null && page >= 1 && page <= viewer.pages) showPage(viewer.doc, page);
+}
+
+// ---- the conversation --------------------------------------------------------------------------
 
 function parseEvent(block) {
   let event = "message", data = "";
@@ -45,49 +181,73 @@ function parseEvent(block) {
   return { event, data: JSON.parse(data || "{}") };
 }
 
-function addPageLink(label, where) {  // a button under the answer that opens the page it names
-  const b = el("button", label, "citation");
-  b.type = "button";
-  b.onclick = () => showPage(where.page_url, `${where.doc_id}, page ${where.page}`);
-  const li = el("li");
-  li.append(b);
-  $("citations").append(li);
+function newTurn(question) {
+  for (const t of document.querySelectorAll(".turn.current")) t.classList.remove("current");
+  const li = el("li", "", "turn current");
+  li.dataset.status = "asking";
+  li.append(el("div", question, "q"), el("div", "", "a"), el("div", "Searching…", "note"),
+            el("ol", "", "citations"), el("div", "", "thumbs"));
+  $("conversation").append(li);
+  $("empty").hidden = true;
+  li.scrollIntoView({ block: "end" });
+  return li;
 }
 
-function showAnswer(a) {
-  $("answer").textContent = a.text;
-  let note = a.llm ? `Answered by ${a.generator} from the retrieved evidence.`
-                   : "Extractive answer from the retrieved evidence; no LLM was used.";
-  if (a.status === "refused") note += " The documents do not seem to answer it; the best hits are listed.";
-  if (a.status === "deferred") note += " The answer can only be read from the figure shown.";
-  $("note").textContent = note;
-  if (a.status !== "answered") {  // a reply without an answer still shows what was found
-    for (const h of a.top) addPageLink(`${h.doc_id} p.${h.page} · ${h.modality} · score ${h.score.toFixed(2)}`, h);
+function pageLink(turn, label, where) {  // a button under the reply that opens the page it names
+  const b = button(label, "citation", () => {
+    for (const s of document.querySelectorAll("button.citation.shown")) s.classList.remove("shown");
+    b.classList.add("shown");
+    openCited(where);
+  });
+  const li = el("li");
+  li.append(b);
+  turn.querySelector(".citations").append(li);
+  return b;
+}
+
+function showAnswer(turn, a) {
+  turn.dataset.status = a.status;
+  turn.querySelector(".a").textContent = a.text;
+  turn.querySelector(".note").textContent = a.note;
+  const links = a.citations.map((c) => pageLink(turn, `[${c.n}] ${c.doc_id} p.${c.page} · ${c.modality}`, c));
+  if (a.status !== "answered" && a.top.length) {  // a reply without an answer still shows what was found
+    turn.querySelector(".citations").before(el("div", "Found:", "found-label"));
+    for (const h of a.top) {
+      links.push(pageLink(turn, `${h.doc_id} p.${h.page} · ${h.modality} · score ${h.score.toFixed(2)}`, h));
+    }
   }
-  for (const c of a.citations) addPageLink(`[${c.n}] ${c.doc_id} p.${c.page} · ${c.modality}`, c);
   for (const ev of a.evidence) {
     const fig = el("figure", "", "thumb");
     const img = el("img");
     img.src = ev.crop_url;
     img.alt = `${ev.modality} on ${ev.doc_id} p.${ev.page}`;
     img.title = ev.caption;
-    img.onclick = () => showPage(ev.page_url, `${ev.doc_id}, page ${ev.page}`);
+    img.onclick = () => openCited(ev);
     fig.append(img, el("figcaption", `${ev.modality} · ${ev.doc_id} p.${ev.page}`));
-    $("thumbs").append(fig);
+    turn.querySelector(".thumbs").append(fig);
+  }
+  // the viewer follows the current turn: its first citation or hit, or nothing at all
+  if (turn.classList.contains("current")) {
+    if (links.length) links[0].click();
+    else clearViewer("No evidence was found for this question.");
   }
 }
 
+function turnError(turn, msg) {
+  turn.dataset.status = "error";
+  turn.querySelector(".note").replaceChildren(el("span", msg, "error"));
+  if (turn.classList.contains("current")) clearViewer("");
+}
+
 async function ask(question) {
-  $("answer").textContent = "";
-  $("note").textContent = "Searching…";
-  $("citations").replaceChildren();
-  $("thumbs").replaceChildren();
+  const turn = newTurn(question);
+  clearViewer("Searching…");
   $("ask").disabled = true;
   document.body.dataset.state = "asking";
   try {
     const r = await fetch("/api/ask", { method: "POST", headers: { "Content-Type": "application/json" },
                                          body: JSON.stringify({ question }) });
-    if (!r.ok) { showError(await errorText(r)); return; }
+    if (!r.ok) { turnError(turn, await errorText(r)); return; }
     const reader = r.body.getReader(), dec = new TextDecoder();
     let buf = "";
     for (;;) {
@@ -98,34 +258,24 @@ async function ask(question) {
       while ((i = buf.indexOf("\n\n")) >= 0) {
         const { event, data } = parseEvent(buf.slice(0, i));
         buf = buf.slice(i + 2);
-        if (event === "token") { $("answer").textContent += data.text; $("note").textContent = ""; }
-        else if (event === "answer") showAnswer(data);
-        else if (event === "error") showError(data.message);
+        if (event === "token") {
+          turn.querySelector(".a").textContent += data.text;
+          turn.querySelector(".note").textContent = "";
+        } else if (event === "answer") showAnswer(turn, data);
+        else if (event === "error") turnError(turn, data.message);
       }
     }
   } catch (e) {
-    showError(String(e));
+    turnError(turn, String(e));
   } finally {
+    if (turn.dataset.status === "asking") turnError(turn, "the reply ended without an answer");
     $("ask").disabled = false;
     document.body.dataset.state = "idle";
+    turn.scrollIntoView({ block: "end" });
   }
 }
 
-async function showPage(url, label) {
-  const img = $("page-img");
-  $("viewer-msg").textContent = `Loading ${label}…`;
-  const r = await fetch(url);
-  if (!r.ok) {
-    img.hidden = true;
-    $("viewer-msg").replaceChildren(el("span", await errorText(r), "error"));
-    return;
-  }
-  if (img.src.startsWith("blob:")) URL.revokeObjectURL(img.src);
-  img.src = URL.createObjectURL(await r.blob());
-  img.alt = `${label}, cited region outlined`;
-  img.hidden = false;
-  $("viewer-msg").textContent = `${label} (cited region outlined in red)`;
-}
+// ---- uploads and ingest jobs -------------------------------------------------------------------
 
 function renderJob(li, s) {
   li.dataset.state = s.state;
@@ -183,8 +333,15 @@ $("upload-form").addEventListener("submit", async (e) => {
 $("ask-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const q = $("question").value.trim();
-  if (q) ask(q);
+  if (!q || $("ask").disabled) return;
+  $("question").value = "";
+  ask(q);
 });
+
+$("prev-page").addEventListener("click", () => turnPage(-1));
+$("next-page").addEventListener("click", () => turnPage(1));
+$("zoom-in").addEventListener("click", () => zoom(1));
+$("zoom-out").addEventListener("click", () => zoom(-1));
 
 loadInfo();
 loadDocs();
