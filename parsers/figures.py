@@ -48,6 +48,7 @@ SCAN_MIN_SIDE = 40.0  # points: the least height of a figure on a scanned page
 SCAN_JOIN = 20.0  # points: ink regions closer than this are one figure (the bars of a chart)
 LOGO_MIN_PAGES = 4  # count: an image at the same spot on fewer pages is not a logo
 LOGO_MIN_SHARE = 0.3  # share of the document's pages an image must repeat on to be a logo
+MIN_IMAGE_DPI = 36  # dots per inch an image is stored at: coarser ones are stretched ornaments (bullets, panels)
 
 
 def _area(b: BBox) -> float:
@@ -138,7 +139,18 @@ def group_regions(rasters: list[BBox], vectors: list[BBox]) -> list[BBox]:
             groups[hits[0]] = _merge(groups[hits[0]], b)
         else:
             groups.append(b)
-    return [(g[0], g[1], g[2], g[3]) for g in groups]
+    return [(g[0], g[1], g[2], g[3]) for g in _drop_nested(groups)]
+
+
+def _drop_nested(boxes: list[BBox]) -> list[BBox]:
+    """The boxes not lying (almost) wholly on a larger one: an icon on a picture or a
+    photo inside a drawn diagram is a part of it, not a figure of its own.
+
+    >>> _drop_nested([(0, 0, 100, 100), (10, 10, 40, 40), (200, 0, 300, 50)])
+    [(0, 0, 100, 100), (200, 0, 300, 50)]
+    """
+    by_size = sorted(boxes, key=_area, reverse=True)
+    return [b for i, b in enumerate(by_size) if not any(overlap_share(b, big) > MOSTLY_INSIDE for big in by_size[:i])]
 
 
 def is_blank(path: dict) -> bool:
@@ -203,7 +215,8 @@ class FigureFinder:
     triples; `bboxlog` is the page's `get_bboxlog()`, `images` its `get_image_info()`,
     `clear` the boxes of its captions and tables (see `clipped_backdrops`). Raster images
     covering most of the page (scans, slide backgrounds) and images whose `image_key` is in
-    `skip` (logos repeated on many pages) are ignored. `find_scanned` does the same for a page
+    `skip` (logos repeated on many pages) or stored too `coarse`ly to hold detail (ornaments) are
+    ignored, and a region lying on a larger one is part of it. `find_scanned` does the same for a page
     read by OCR.
     """
 
@@ -231,7 +244,7 @@ class FigureFinder:
     def _raster(self, images: list[dict], page_box: BBox, skip: frozenset[tuple]) -> list[BBox]:
         out = []
         for info in images:
-            if image_key(info) in skip:
+            if image_key(info) in skip or coarse(info):
                 continue
             r = pymupdf.Rect(info["bbox"]) & pymupdf.Rect(page_box)
             if r.width >= MIN_SIDE and r.height >= MIN_SIDE:
@@ -327,6 +340,19 @@ def ink_regions(page: pymupdf.Page, lines: list[Line], dpi: int = SCAN_DPI, min_
             continue
         parts.append((cols.start / scale, rows.start / scale, cols.stop / scale, rows.stop / scale))
     return [b for b, _ in cluster(parts, join) if b[3] - b[1] >= min_side and b[2] - b[0] >= WIDTH_FACTOR * min_side]
+
+
+def coarse(info: dict) -> bool:
+    """An image stored at under MIN_IMAGE_DPI for the size it is shown at: too coarse to hold a
+    legible chart, photo or label, so a stretched ornament (bullet, panel, corner shape).
+
+    >>> box = (0, 0, 96, 96)
+    >>> coarse({"bbox": box, "width": 39, "height": 39}), coarse({"bbox": box, "width": 200, "height": 200})
+    (True, False)
+    """
+    x0, y0, x1, y1 = info["bbox"]
+    shown = max((x1 - x0) * (y1 - y0), 1e-6) / (72 * 72)  # square inches
+    return (info["width"] * info["height"] / shown) ** 0.5 < MIN_IMAGE_DPI
 
 
 def image_key(info: dict) -> tuple:

@@ -307,6 +307,22 @@ def test_side_by_side_images_are_two_figures_and_logos_are_dropped(tmp_path):
     assert all(c.bbox[1] >= 199 for c in figures)  # no logo figures, and the logo is not merged in
 
 
+
+def test_coarse_ornaments_and_icons_on_a_picture_are_not_figures(tmp_path):
+    """A slide with a bullet shape stored at a few pixels, a corner panel stretched from a small
+    bitmap and a photo with app icons pasted on it: one figure, the photo."""
+    pdf = pymupdf.open()
+    page = pdf.new_page(width=960, height=540)
+    page.insert_image(pymupdf.Rect(32, 80, 99, 137), stream=_png((10, 40, 80), (27, 23)))  # bullet
+    page.insert_image(pymupdf.Rect(-13, 7, 266, 559), stream=_png((10, 40, 80), (111, 219)))  # panel
+    page.insert_image(pymupdf.Rect(500, 100, 900, 500), stream=_png((120, 120, 120), (600, 600)))  # photo
+    for x in (540, 700):
+        page.insert_image(pymupdf.Rect(x, 150, x + 100, 250), stream=_png((230, 90, 20), (150, 150)))  # icons
+    page.insert_text((120, 120), "A point made on the slide", fontsize=14)
+    pdf.save(tmp_path / "slide.pdf")
+    figures = [c for c in PdfParser(ocr="off").parse(tmp_path / "slide.pdf").chunks if c.modality == "figure"]
+    assert [tuple(round(v) for v in c.bbox) for c in figures] == [(500, 100, 900, 500)]
+
 def _grid(page: pymupdf.Page, y0: float, rows: list[list[str]], x0: float = 72, w: float = 110, h: float = 18):
     for i in range(len(rows) + 1):
         page.draw_line((x0, y0 + i * h), (x0 + w * len(rows[0]), y0 + i * h), width=0.8)
