@@ -48,6 +48,11 @@ SCAN_MIN_SIDE = 40.0  # points: the least height of a figure on a scanned page
 SCAN_JOIN = 20.0  # points: ink regions closer than this are one figure (the bars of a chart)
 LOGO_MIN_PAGES = 4  # count: an image at the same spot on fewer pages is not a logo
 LOGO_MIN_SHARE = 0.3  # share of the document's pages an image must repeat on to be a logo
+GLYPH_SIZE = 1.5  # text sizes: the largest drawn path that can be a glyph's outline
+GLYPH_JOIN = 0.6  # text sizes: glyph outlines closer than this are one row
+MIN_GLYPHS = 8  # count: the fewest glyph outlines in a row of drawn text
+ROW_HEIGHT = 2.5  # text sizes: the tallest row of drawn text (a fraction's two levels)
+ROW_SHAPE = 4  # times its height: the least width of a row of drawn text
 MIN_IMAGE_DPI = 36  # dots per inch an image is stored at: coarser ones are stretched ornaments (bullets, panels)
 
 
@@ -301,6 +306,26 @@ class FigureFinder:
                 break
             box = grown
         return box, inside
+
+
+def drawn_rows(bboxlog: list, lines: list[Line]) -> list[BBox]:
+    """Rows of text drawn as glyph outlines, not set as text (equations pasted from an editor
+    that exports them as paths): at least MIN_GLYPHS small filled paths in a short, wide row
+    with no text-layer line on it. Sizes are relative to the page's median text size."""
+    if not lines:
+        return []
+    size = float(np.median([ln.size for ln in lines]))
+    glyphs = [tuple(r) for kind, r in bboxlog if kind == "fill-path"
+              and 0 < r[3] - r[1] <= GLYPH_SIZE * size and 0 < r[2] - r[0] <= GLYPH_SIZE * size]
+    if len(glyphs) < MIN_GLYPHS:
+        return []
+    out = []
+    for b, n in cluster(glyphs, GLYPH_JOIN * size):
+        h = b[3] - b[1]
+        if n >= MIN_GLYPHS and h <= ROW_HEIGHT * size and b[2] - b[0] >= ROW_SHAPE * h \
+                and not any(overlap_share(ln.bbox, b) > LINE_INSIDE for ln in lines):
+            out.append(b)
+    return out
 
 
 def holds_prose(lines: list[Line]) -> bool:

@@ -345,3 +345,27 @@ def test_table_split_across_pages_is_noted(tmp_path):
     tables = [c for c in PdfParser(ocr="off").parse(tmp_path / "split.pdf").chunks if c.modality == "table"]
     assert [t.page for t in tables] == [1, 2]
     assert "continues" not in tables[0].meta and tables[1].meta["continues"] == tables[0].id
+
+
+def _drawn_row(text: str) -> pymupdf.Document:
+    """A page holding `text` as glyph outlines (filled paths), not as text."""
+    src = pymupdf.open()
+    src.new_page(width=400, height=40).insert_text((10, 25), text, fontsize=11)
+    svg = src[0].get_svg_image(text_as_path=True)
+    return pymupdf.open(stream=pymupdf.open("svg", svg.encode()).convert_to_pdf(), filetype="pdf")
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
+def test_an_equation_drawn_as_glyph_outlines_is_read_as_a_formula(tmp_path):
+    pdf = pymupdf.open()
+    page = pdf.new_page(width=595, height=842)
+    page.insert_textbox(pymupdf.Rect(72, 72, 520, 300), "The loss of the student model is set as follows. " * 8,
+                        fontsize=11)
+    page.show_pdf_page(pymupdf.Rect(100, 320, 500, 360), _drawn_row("loss = a(CE(p, y)) + (1 - a)(KL(p, q))"), 0)
+    page.show_pdf_page(pymupdf.Rect(100, 380, 500, 420), _drawn_row("Drawn words without a relation"), 0)
+    page.insert_textbox(pymupdf.Rect(72, 440, 520, 700), "More text of the report follows here. " * 8, fontsize=11)
+    pdf.save(tmp_path / "drawn.pdf")
+    chunks = PdfParser(ocr="auto").parse(tmp_path / "drawn.pdf").chunks
+    (formula,) = [c for c in chunks if c.modality == "formula"]
+    assert formula.text.startswith("loss =") and 320 <= formula.bbox[1] < formula.bbox[3] <= 360
+    assert any(c.modality == "text" and "without a relation" in c.text for c in chunks)
