@@ -74,11 +74,11 @@ def _matches(kind: str, chunk_modality: str) -> bool:
     return chunk_modality == kind or chunk_modality == "page" or (kind == "figure" and chunk_modality == "image")
 
 
-def elements_first(ranked: list[Hit], hints: set[str]) -> list[Hit]:
+def elements_first(ranked: list[Hit], hints: set[str], skip: frozenset[str] = frozenset()) -> list[Hit]:
     """When the question asks for figures, tables or formulas (`hints`), the best such element
     of a page moves up to the place of that page's best chunk, taking its score: the page
     order stays as it was, and the answer's region comes before the text and the page around
-    it. See docs/decisions.md for how this was measured.
+    it. Chunks whose id is in `skip` are not moved. See docs/decisions.md for how this was measured.
 
     >>> from unirag.rag.types import Chunk
     >>> text = Hit(Chunk(doc_id="d", modality="text", page=2, text="a paragraph of page 2"), 1.0)
@@ -100,7 +100,7 @@ def elements_first(ranked: list[Hit], hints: set[str]) -> list[Hit]:
         if _is_element(h.chunk.modality, hints):
             continue  # the page's best chunk is already one
         element = next((e for e in ranked[i + 1:] if (e.chunk.doc_id, e.chunk.page) == key
-                        and _is_element(e.chunk.modality, hints)), None)
+                        and _is_element(e.chunk.modality, hints) and e.chunk.id not in skip), None)
         if element is not None:
             lifted[id(h)] = element
             moved.add(id(element))
@@ -167,7 +167,11 @@ class FeatureReranker(Reranker):
         ranked = [Hit(chunk=hits[i].chunk, score=s, sources=hits[i].sources + (self.name,),
                       crop_path=hits[i].crop_path) for s, i in scored]
         if self.weights["modality"]:
-            ranked = elements_first(ranked, modality_hints(query.text) or implied_hints(query.text))
+            named = modality_hints(query.text)
+            # a kind only implied moves no element that retrieval did not find by itself (score 0:
+            # added for its page), e.g. a title slide's picture for "how many respondents ..."
+            unfound = frozenset() if named else frozenset(h.chunk.id for h in hits if h.score <= 0)
+            ranked = elements_first(ranked, named or implied_hints(query.text), unfound)
         return ranked[:top_k]
 
     def to_dict(self) -> dict:

@@ -53,6 +53,15 @@ class TestFeatureReranker(RerankerContract):
         assert [h.chunk.modality for h in out] == ["formula", "text", "page", "text"]
         assert [h.chunk.page for h in out] == [3, 3, 3, 4]
 
+    def test_an_implied_kind_moves_only_elements_retrieval_found(self):
+        text = Hit(Chunk(doc_id="d", modality="text", page=1, text="10,169 responders were clustered"), 1.0)
+        added = Hit(Chunk(doc_id="d", modality="figure", page=1, text="title picture"), 0.0)  # fetched for its page
+        out = self.reranker().rerank(Query(text="How many responders were clustered?"), [text, added])
+        assert [h.chunk.modality for h in out] == ["text", "figure"]
+        out = self.reranker().rerank(Query(text="Which chart shows how many responders were clustered?"),
+                                     [text, added])
+        assert out[0].chunk.modality == "figure"
+
     def test_fifty_hits_take_milliseconds(self):
         chunks = [Chunk(doc_id="d", modality="text", page=i + 1, text=("solar battery output " * 60) + str(i))
                   for i in range(50)]
