@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 
 ELEMENT_MODALITIES = ("figure", "table", "formula")
 MIN_OVERLAP = 0.5
+ELEMENT_TOP = 5  # chunks kept per question in results.jsonl to read element misses
 
 
 def overlap(a: tuple, b: tuple) -> float:
@@ -55,3 +56,18 @@ def rank_elements(hits: Iterable, is_target: Callable, limit: int = 10) -> tuple
             if len(ids) == limit:
                 break
     return ids, targets
+
+
+def element_top(hits: Iterable, is_target: Callable, limit: int = ELEMENT_TOP) -> list[list]:
+    """The first `limit` distinct chunks as [doc, page, modality, is_target], for reading why a
+    question's element was missed (not parsed, or ranked below other chunks of its page)."""
+    out: list[list] = []
+    seen: set[str] = set()
+    for h in hits:
+        if h.chunk.id in seen:
+            continue
+        seen.add(h.chunk.id)
+        out.append([h.chunk.doc_id, h.chunk.page, h.chunk.modality, bool(is_target(h.chunk))])
+        if len(out) == limit:
+            break
+    return out

@@ -34,6 +34,38 @@ def table(rows: dict[str, dict], keys: tuple[str, ...], first: str = "") -> list
     return out
 
 
+def side_by_side(pages: dict[str, dict], elements: dict[str, dict]) -> list[str]:
+    """Page- and element-level hit@1/hit@5 per question kind, one table.
+
+    >>> print("\\n".join(side_by_side({"table": {"n": 2, "hit@1": 1.0, "hit@5": 1.0}},
+    ...                                {"table": {"n": 2, "hit@1": 0.5, "hit@5": 1.0}})[2:]))
+    | kind | n | page hit@1 | element hit@1 | page hit@5 | element hit@5 |
+    |---|---|---|---|---|---|
+    | table | 2 | 1.000 | 0.500 | 1.000 | 1.000 |
+    <BLANKLINE>
+    """
+    rows = {g: {"n": e["n"], "page hit@1": pages.get(g, {}).get("hit@1", ""), "element hit@1": e.get("hit@1", ""),
+                "page hit@5": pages.get(g, {}).get("hit@5", ""), "element hit@5": e.get("hit@5", "")}
+            for g, e in elements.items() if e.get("n")}
+    return ["### Page and element level side by side", ""] + table(rows, tuple(next(iter(rows.values()), {})),
+                                                                   "kind") + [""]
+
+
+def element_misses(rows: list[dict]) -> list[str]:
+    """Questions whose element is not in the first 5 hits, with the first chunks found (doc,
+    page, kind): a page that is right with no chunk of the asked kind means it was not parsed
+    or ranked below the page's other chunks."""
+    missed = [r for r in rows if r.get("element_scores", {}).get("hit@5") == 0.0]
+    if not missed:
+        return []
+    out = ["### Element misses (not in the first 5)", ""]
+    for r in missed:
+        top = "; ".join(f"{d} p.{p} {m}{' *' if t else ''}" for d, p, m, t in r.get("element_top", []))
+        want = ", ".join(f"{d} p.{p}" for d, p in r["relevant"])
+        out.append(f"- {r['id']} ({r['modality']}, evidence {want}): {top or 'no hits'}")
+    return out + [""]
+
+
 def _rank(row: dict) -> int | None:
     return first_relevant([tuple(p) for p in row["ranking"]], {tuple(p) for p in row["relevant"]})
 
@@ -158,6 +190,8 @@ def write_report(out: str | Path, metrics: dict, rows: dict[str, list[dict]],
               "questions); for image queries a chunk overlapping the crop the picture was cut from.", ""]
     lines += table({g: v for g, v in metrics["element"].items() if v.get("n")},
                    ("n", "hit@1", "hit@5", "hit@10", "mrr"), "group") + [""]
+    lines += side_by_side(metrics["retrieval"], metrics["element"])
+    lines += element_misses(rows["unirag"])
     lines += _answer_lines(metrics["answers"], metrics["refusal"])
     ing = metrics["ingest"]
     speed = "n/a: nothing new to ingest" if ing["pages_per_s"] is None else f"{ing['pages_per_s']} pages/s"

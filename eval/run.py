@@ -20,7 +20,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from unirag.eval.answers import answer_scores
-from unirag.eval.elements import element_target, rank_elements
+from unirag.eval.elements import element_target, element_top, rank_elements
 from unirag.eval.metrics import group_by, hit_scores, percentiles, question_scores, rank_pages, summarize
 from unirag.eval.qa import QARecord, load_qa
 from unirag.rag.types import Query
@@ -64,6 +64,7 @@ def evaluate(pipeline, records: list[QARecord], depth: int = 50, progress: bool 
             if target:
                 ids, targets = rank_elements(hits, target)
                 row["element_scores"] = hit_scores(ids, targets)
+                row["element_top"] = element_top(hits, target)
         else:
             row = {"id": rec.id, "modality": rec.modality, "lang": rec.lang, "doc": rec.doc, "answerable": False}
         if answers and not rec.query_image:

@@ -48,6 +48,12 @@ SCAN_MIN_SIDE = 40.0  # points: the least height of a figure on a scanned page
 SCAN_JOIN = 20.0  # points: ink regions closer than this are one figure (the bars of a chart)
 LOGO_MIN_PAGES = 4  # count: an image at the same spot on fewer pages is not a logo
 LOGO_MIN_SHARE = 0.3  # share of the document's pages an image must repeat on to be a logo
+GLYPH_SIZE = 1.5  # text sizes: the largest drawn path that can be a glyph's outline
+GLYPH_JOIN = 0.6  # text sizes: glyph outlines closer than this are one row
+MIN_GLYPHS = 8  # count: the fewest glyph outlines in a row of drawn text
+ROW_HEIGHT = 2.5  # text sizes: the tallest row of drawn text (a fraction's two levels)
+ROW_SHAPE = 4  # times its height: the least width of a row of drawn text
+MIN_IMAGE_DPI = 36  # dots per inch an image is stored at: coarser ones are stretched ornaments (bullets, panels)
 
 
 def _area(b: BBox) -> float:
@@ -138,7 +144,18 @@ def group_regions(rasters: list[BBox], vectors: list[BBox]) -> list[BBox]:
             groups[hits[0]] = _merge(groups[hits[0]], b)
         else:
             groups.append(b)
-    return [(g[0], g[1], g[2], g[3]) for g in groups]
+    return [(g[0], g[1], g[2], g[3]) for g in _drop_nested(groups)]
+
+
+def _drop_nested(boxes: list[BBox]) -> list[BBox]:
+    """The boxes not lying (almost) wholly on a larger one: an icon on a picture or a
+    photo inside a drawn diagram is a part of it, not a figure of its own.
+
+    >>> _drop_nested([(0, 0, 100, 100), (10, 10, 40, 40), (200, 0, 300, 50)])
+    [(0, 0, 100, 100), (200, 0, 300, 50)]
+    """
+    by_size = sorted(boxes, key=_area, reverse=True)
+    return [b for i, b in enumerate(by_size) if not any(overlap_share(b, big) > MOSTLY_INSIDE for big in by_size[:i])]
 
 
 def is_blank(path: dict) -> bool:
@@ -203,7 +220,8 @@ class FigureFinder:
     triples; `bboxlog` is the page's `get_bboxlog()`, `images` its `get_image_info()`,
     `clear` the boxes of its captions and tables (see `clipped_backdrops`). Raster images
     covering most of the page (scans, slide backgrounds) and images whose `image_key` is in
-    `skip` (logos repeated on many pages) are ignored. `find_scanned` does the same for a page
+    `skip` (logos repeated on many pages) or stored too `coarse`ly to hold detail (ornaments) are
+    ignored, and a region lying on a larger one is part of it. `find_scanned` does the same for a page
     read by OCR.
     """
 
@@ -231,7 +249,7 @@ class FigureFinder:
     def _raster(self, images: list[dict], page_box: BBox, skip: frozenset[tuple]) -> list[BBox]:
         out = []
         for info in images:
-            if image_key(info) in skip:
+            if image_key(info) in skip or coarse(info):
                 continue
             r = pymupdf.Rect(info["bbox"]) & pymupdf.Rect(page_box)
             if r.width >= MIN_SIDE and r.height >= MIN_SIDE:
@@ -290,6 +308,26 @@ class FigureFinder:
         return box, inside
 
 
+def drawn_rows(bboxlog: list, lines: list[Line]) -> list[BBox]:
+    """Rows of text drawn as glyph outlines, not set as text (equations pasted from an editor
+    that exports them as paths): at least MIN_GLYPHS small filled paths in a short, wide row
+    with no text-layer line on it. Sizes are relative to the page's median text size."""
+    if not lines:
+        return []
+    size = float(np.median([ln.size for ln in lines]))
+    glyphs = [tuple(r) for kind, r in bboxlog if kind == "fill-path"
+              and 0 < r[3] - r[1] <= GLYPH_SIZE * size and 0 < r[2] - r[0] <= GLYPH_SIZE * size]
+    if len(glyphs) < MIN_GLYPHS:
+        return []
+    out = []
+    for b, n in cluster(glyphs, GLYPH_JOIN * size):
+        h = b[3] - b[1]
+        if n >= MIN_GLYPHS and h <= ROW_HEIGHT * size and b[2] - b[0] >= ROW_SHAPE * h \
+                and not any(overlap_share(ln.bbox, b) > LINE_INSIDE for ln in lines):
+            out.append(b)
+    return out
+
+
 def holds_prose(lines: list[Line]) -> bool:
     """More than PROSE_CHARS characters in lines longer than PROSE_LINE: running text, not a figure's labels."""
     return sum(len(ln.text) for ln in lines if len(ln.text) > PROSE_LINE) > PROSE_CHARS
@@ -327,6 +365,19 @@ def ink_regions(page: pymupdf.Page, lines: list[Line], dpi: int = SCAN_DPI, min_
             continue
         parts.append((cols.start / scale, rows.start / scale, cols.stop / scale, rows.stop / scale))
     return [b for b, _ in cluster(parts, join) if b[3] - b[1] >= min_side and b[2] - b[0] >= WIDTH_FACTOR * min_side]
+
+
+def coarse(info: dict) -> bool:
+    """An image stored at under MIN_IMAGE_DPI for the size it is shown at: too coarse to hold a
+    legible chart, photo or label, so a stretched ornament (bullet, panel, corner shape).
+
+    >>> box = (0, 0, 96, 96)
+    >>> coarse({"bbox": box, "width": 39, "height": 39}), coarse({"bbox": box, "width": 200, "height": 200})
+    (True, False)
+    """
+    x0, y0, x1, y1 = info["bbox"]
+    shown = max((x1 - x0) * (y1 - y0), 1e-6) / (72 * 72)  # square inches
+    return (info["width"] * info["height"] / shown) ** 0.5 < MIN_IMAGE_DPI
 
 
 def image_key(info: dict) -> tuple:

@@ -4,6 +4,7 @@ carrying an equation number such as "(3)". Nearby fragments (fraction parts, a s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from unirag.parsers.layout import MIDDLE_TOL, union
@@ -32,6 +33,8 @@ FRAGMENT = 3  # characters: lines this short (fraction parts, subscripts) can jo
 ATTACH_WORDY = 0.3  # share of characters in ordinary words: a line with this many does not join a formula
 MIN_COLUMN_LINES = 5  # count: the fewest lines on each side of the middle for a page to have two columns
 OUTLIER_PARTS = 10  # count: one line in this many at each edge is ignored when measuring a column
+JOIN_GAP = 1.0  # font sizes: formulas closer than this above or below each other are one
+PROSE_WORDS = 2  # count: a line with this many ordinary words (and WORDY) beside math makes it inline math
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,12 @@ def _wordy(text: str) -> float:
     return sum(len(m) for m in _WORD.findall(text)) / max(len(text), 1)
 
 
+def _prose_share(ln: Line) -> float:
+    """`_wordy` of a line, 0 for a line set mostly in a math font (its long names, such as
+    filesize(F), are symbols)."""
+    return 0.0 if ln.math_font >= MATH_FONT else _wordy(ln.text)
+
+
 class FormulaFinder:
     """Finds display formulas among the lines of one page.
 
@@ -64,6 +73,8 @@ class FormulaFinder:
         self.columns = columns
 
     def find(self, lines: list[Line]) -> list[Formula]:
+        inline = _inline(lines, self._column)
+        lines = [ln for ln in lines if id(ln) not in inline and not ln.mono]  # code is not math
         seeds = [ln for ln in lines if self._is_seed(ln)] + self._numbered_rows(lines)
         used: set[int] = set()
         out: list[Formula] = []
@@ -75,13 +86,42 @@ class FormulaFinder:
             formula = self._make(group)
             if formula.number or _LEAD_EQNO.match(formula.text) or _RELATION & set(formula.text):
                 out.append(formula)  # bare symbols with neither are diagram labels
-        return out
+        return self._join_overlapping(out)
+
+    def _join_overlapping(self, found: list[Formula]) -> list[Formula]:
+        """Formulas whose boxes overlap, or lie within JOIN_GAP font sizes above or below each
+        other, are pieces of one (a sum's bounds, a fraction's parts set apart from the rest),
+        unless both carry an equation number."""
+        groups: list[list[Line]] = []
+        boxes: list[BBox] = []
+        numbered: list[bool] = []
+        for f in sorted(found, key=lambda f: f.bbox[1]):
+            gap = JOIN_GAP * max(ln.size for ln in f.lines)
+            hit = next((i for i, b in enumerate(boxes) if not (numbered[i] and f.number)
+                        and _overlaps(b, (f.bbox[0], f.bbox[1] - gap, f.bbox[2], f.bbox[3] + gap))), None)
+            if hit is None:
+                groups.append(list(f.lines))
+                boxes.append(f.bbox)
+                numbered.append(bool(f.number))
+            else:
+                groups[hit] += f.lines
+                boxes[hit] = union([boxes[hit], f.bbox])
+                numbered[hit] = numbered[hit] or bool(f.number)
+        if len(groups) == len(found):
+            return found
+        return [self._make(sorted(g, key=lambda ln: (round(ln.yc), ln.bbox[0]))) for g in groups]
 
     def _column(self, ln: Line) -> tuple[float, float]:
         for x0, x1 in self.columns:
             if ln.bbox[0] >= x0 - COLUMN_TOL and ln.bbox[2] <= x1 + COLUMN_TOL:
                 return x0, x1
         return min(c[0] for c in self.columns), max(c[1] for c in self.columns)
+
+    def _apart(self, a: Line, b: Line) -> bool:
+        """Whether the lines sit in two different text columns."""
+        fits = [[x0 - COLUMN_TOL <= ln.bbox[0] and ln.bbox[2] <= x1 + COLUMN_TOL for x0, x1 in self.columns]
+                for ln in (a, b)]
+        return len(self.columns) > 1 and all(any(f) for f in fits) and fits[0] != fits[1]
 
     def _is_seed(self, ln: Line) -> bool:
         text = ln.text
@@ -92,10 +132,10 @@ class FormulaFinder:
         indented = ln.bbox[0] - x0 > INDENT * width
         narrow = ln.width < NARROW * width
         math = max(_math_share(text), ln.math_font)
-        if _EQNO.search(text) and (math >= NUMBERED_MATH or "=" in text) and _wordy(text) < NUMBERED_WORDY:
+        if _EQNO.search(text) and (math >= NUMBERED_MATH or "=" in text) and _prose_share(ln) < NUMBERED_WORDY:
             return indented or math >= MATH_SHARE
         isolated = indented and narrow
-        return isolated and _wordy(text) < WORDY and (ln.math_font >= MATH_FONT
+        return isolated and _prose_share(ln) < WORDY and (ln.math_font >= MATH_FONT
                                                       or (math >= MATH_SHARE and "=" in text))
 
     def _numbered_rows(self, lines: list[Line]) -> list[Line]:
@@ -108,7 +148,7 @@ class FormulaFinder:
                 if ln is num or ln.bbox[2] > num.bbox[0] or abs(ln.yc - num.yc) > ROW_TOL * num.size:
                     continue
                 x0, x1 = self._column(ln)
-                if ln.bbox[0] - x0 > INDENT * (x1 - x0) and _wordy(ln.text) < NUMBERED_WORDY:
+                if ln.bbox[0] - x0 > INDENT * (x1 - x0) and _prose_share(ln) < NUMBERED_WORDY:
                     out.append(ln)
         return out
 
@@ -119,7 +159,8 @@ class FormulaFinder:
             changed = False
             box = union(ln.bbox for ln in group)
             for ln in lines:
-                if id(ln) in used or any(ln is g for g in group) or not self._attaches(ln, box, seed.size):
+                if id(ln) in used or any(ln is g for g in group) or self._apart(ln, seed) \
+                        or not self._attaches(ln, box, seed.size):
                     continue
                 group.append(ln)
                 changed = True
@@ -132,25 +173,61 @@ class FormulaFinder:
         near = ln.bbox[1] < box[3] + ATTACH_GAP * size and ln.bbox[3] > box[1] - ATTACH_GAP * size
         overlap = ln.bbox[0] < box[2] and ln.bbox[2] > box[0]
         mathy = ln.math_font >= MATH_FONT or _math_share(ln.text) >= ATTACH_MATH or len(ln.text) <= FRAGMENT
-        return near and (overlap or same_row) and (mathy or same_row) and _wordy(ln.text) < ATTACH_WORDY
+        return near and (overlap or same_row) and (mathy or same_row) and _prose_share(ln) < ATTACH_WORDY
 
     def _make(self, group: list[Line]) -> Formula:
+        """One formula of the `group`'s lines; its number is the one ending the rightmost
+        line that ends in one, moved to the end of the text."""
         text = " ".join(ln.text for ln in group)
-        m = _EQNO.search(text)
-        number = m.group(1) if m else ""
-        if m and not text.endswith(m.group(0)):
-            text = text.replace(m.group(0), "").strip() + f" {m.group(0)}"
-        return Formula(tuple(group), union(ln.bbox for ln in group), text, number)
+        numbered = [(ln, m) for ln in group if (m := _EQNO.search(ln.text))]
+        if not numbered:
+            return Formula(tuple(group), union(ln.bbox for ln in group), text, "")
+        ln, m = max(numbered, key=lambda p: p[0].bbox[2])
+        text = " ".join(t for t in (x.text if x is not ln else x.text[:m.start()].strip() for x in group) if t)
+        return Formula(tuple(group), union(x.bbox for x in group), f"{text} {m.group(0)}", m.group(1))
+
+
+def _overlaps(a: BBox, b: BBox) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _prose(ln: Line) -> bool:
+    return _prose_share(ln) >= WORDY and len(_WORD.findall(ln.text)) >= PROSE_WORDS
+
+
+def _inline(lines: list[Line], column: Callable[[Line], tuple[float, float]]) -> set[int]:
+    """Ids of the lines that share their row in their `column` with running text: math set
+    inside a sentence ("such that S = T, i.e. ..."), which a display equation never is. They
+    stay text.
+
+    >>> mk = lambda t, x0, mf=1.0: Line(t, (x0, 100, x0 + 6 * len(t), 110), 10.0, False, mf, 0)
+    >>> words, math = mk("such that the state", 72, 0.0), mk("S[t] = S(tC + i)", 200)
+    >>> page = lambda ln: (72.0, 540.0)
+    >>> _inline([words, math], page) == {id(math)}, _inline([math, mk("(3)", 500)], page)
+    (True, set())
+    """
+    prose = [ln for ln in lines if _prose(ln)]
+    out = set()
+    for ln in lines:
+        if any(p is not ln and abs(p.yc - ln.yc) < ROW_TOL * min(p.size, ln.size) and column(p) == column(ln)
+               and not ln.bbox[0] <= p.xc <= ln.bbox[2] for p in prose):
+            out.add(id(ln))
+    return out
 
 
 def text_columns(lines: list[Line], page_width: float) -> list[tuple[float, float]]:
-    """(x0, x1) ranges of one or two text columns, from where the lines sit."""
+    """(x0, x1) ranges of one or two text columns, from where the lines sit. Whether there
+    are two is judged on the prose lines (when there are enough): pieces of equations sit
+    on either side of the middle of one-column pages too."""
     mid = page_width / 2
-    left = [ln for ln in lines if ln.bbox[2] <= mid + MIDDLE_TOL * page_width]
-    right = [ln for ln in lines if ln.bbox[0] >= mid - MIDDLE_TOL * page_width]
     tol = MIDDLE_TOL * page_width
-    wide = [ln for ln in lines if ln.bbox[2] > mid + tol and ln.bbox[0] < mid - tol]
-    if len(left) >= MIN_COLUMN_LINES and len(right) >= MIN_COLUMN_LINES and len(wide) < min(len(left), len(right)):
+    left = [ln for ln in lines if ln.bbox[2] <= mid + tol]
+    right = [ln for ln in lines if ln.bbox[0] >= mid - tol]
+    prose = [ln for ln in lines if _prose(ln)]
+    judged = prose if len(prose) >= 2 * MIN_COLUMN_LINES else lines
+    sides = ([ln for ln in judged if ln.bbox[2] <= mid + tol], [ln for ln in judged if ln.bbox[0] >= mid - tol])
+    wide = [ln for ln in judged if ln.bbox[2] > mid + tol and ln.bbox[0] < mid - tol]
+    if min(map(len, sides)) >= MIN_COLUMN_LINES and len(wide) < min(map(len, sides)):
         return [_range(left), _range(right)]
     return [_range(lines)] if lines else [(0.0, page_width)]
 

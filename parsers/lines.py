@@ -2,7 +2,7 @@
 
 A `Line` is what every later stage works on: its text, bbox, font size, boldness, the
 share of its characters set in a math font, the PyMuPDF block it came from, and whether
-it is set in italics.
+it is set in italics or a fixed-width (code) font.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ _DICT_FLAGS = (pymupdf.TEXTFLAGS_DICT & ~pymupdf.TEXT_PRESERVE_IMAGES) | pymupdf
 _MATH_FONT = re.compile(r"CMMI|CMSY|CMEX|CMBSY|MSBM|MSAM|Symbol|Math|MTMI|MTSY|MTEX|Euclid|rsfs|STIX|esint", re.I)
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|\.B$|-B$|CMBX|hebo", re.I)
 _ITALIC_FONT = re.compile(r"italic|oblique|-It$|CMTI|CMSL", re.I)
+_MONO_FONT = re.compile(r"mono|courier|consol|menlo|CMTT|inconsolata|code", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffd]")
 _LETTER = re.compile(r"[^\W\d_#]")
 _PAGE_NUMBER = re.compile(r"^(page\s*)?[-–—\s]*([0-9]{1,4}|[ivxlc]{1,6})[-–—\s]*(/\s*\d+|of\s+\d+)?$", re.I)
@@ -40,6 +41,7 @@ class Line:
     math_font: float  # share of characters in a math font (0..1)
     block: int
     italic: bool = False
+    mono: bool = False  # set in a fixed-width (code) font
 
     @property
     def height(self) -> float:
@@ -75,8 +77,10 @@ def extract_lines(page: pymupdf.Page, textpage: pymupdf.TextPage | None = None) 
             bold_chars = sum(len(s["text"].strip()) for s in spans if _is_bold(s))
             math_chars = sum(len(s["text"].strip()) for s in spans if _MATH_FONT.search(s["font"]))
             italic_chars = sum(len(s["text"].strip()) for s in spans if _is_italic(s))
+            mono_chars = sum(len(s["text"].strip()) for s in spans if s["flags"] & 8 or _MONO_FONT.search(s["font"]))
             out.append(Line(text, tuple(line["bbox"]), round(size, 1), bold_chars >= STYLE_SHARE * n,
-                            math_chars / n, block["number"], italic_chars >= STYLE_SHARE * n))
+                            math_chars / n, block["number"], italic_chars >= STYLE_SHARE * n,
+                            mono_chars >= STYLE_SHARE * n))
     return out
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pymupdf
 
 from unirag.parsers.captions import find_captions, nearest_caption
-from unirag.parsers.figures import FigureFinder, inner_text, overlap_share
+from unirag.parsers.figures import FigureFinder, drawn_rows, inner_text, overlap_share
 from unirag.parsers.formulas import FormulaFinder, text_columns
 from unirag.parsers.layout import HeadingDetector, Unit, group_blocks, join_lines, reading_order, split_block, union
 from unirag.parsers.lines import Line
@@ -28,7 +28,11 @@ MAX_OCR_PX = 2000  # longest side of a figure rendered for OCR
 MIN_INNER_CHARS = 20  # a figure with less text-layer text inside is read by OCR
 LINE_IN_TABLE = 0.5  # share of a line's area inside a table: more makes it the table's text
 TABLE_OVERLAP = 0.5  # share of a figure or table inside the other: more drops the figure
-SCAN_OVERLAP = 0.3  # share of a scanned figure or table inside the other: more drops the figure
+SCAN_OVERLAP = 0.3
+DRAWN_RELATION = "=<>≤≥≈"  # a row of drawn text holding one of these is an equation
+DRAWN_LANGUAGE = "eng"  # Tesseract model rows of drawn text are read with
+DRAWN_DPI = 300  # dots per inch rows of drawn text are read at (glyph outlines are small)
+DRAWN_PAD = 2  # points of margin around a row of drawn text when it is read  # share of a scanned figure or table inside the other: more drops the figure
 
 
 class PageUnits:
@@ -66,6 +70,8 @@ class PageUnits:
             with self.timer("figures"):
                 images = page.get_image_info() if images is None else images
                 units += self._figures(page, lines, captions, cap_ids, used, taken, units, bboxlog, images)
+                if self.figure_ocr is not None:
+                    units += self._drawn_rows(bboxlog, lines, units)
         else:
             with self.timer("tables"):
                 units += self._scanned_tables(lines, captions, used, taken)
@@ -83,6 +89,7 @@ class PageUnits:
         if self.figure_ocr is not None and display is not None:
             with self.timer("figure_ocr"):
                 self._read_figures(page, display, units)
+                units = self._read_drawn(page, display, units)
         with self.timer("layout"):
             units += self._text_units([ln for ln in lines if id(ln) not in used], scanned)
             return reading_order(units, page.rect.width)
@@ -131,6 +138,42 @@ class PageUnits:
                 payload["needs_ocr"] = True
             out.append(Unit("figure", box, text, payload=payload))
         return out
+
+    def _drawn_rows(self, bboxlog, lines, regions) -> list[Unit]:
+        """Rows of glyph outlines (`figures.drawn_rows`) off the page's figures and tables, as
+        formulas to be read by OCR; `_settle_drawn` decides what they are once read."""
+        return [Unit("formula", box, "", payload={"drawn": True})
+                for box in drawn_rows(bboxlog, lines)
+                if not any(overlap_share(box, u.bbox) > SCAN_OVERLAP for u in regions)]
+
+    def _read_drawn(self, page: pymupdf.Page, display: pymupdf.DisplayList, units: list[Unit]) -> list[Unit]:
+        """OCR of the rows of drawn text among `units` (in DRAWN_LANGUAGE: equations are set in
+        Latin and Greek letters whatever the document's language): a row that relates something
+        ("=") stays a formula, another becomes plain text, one read as nothing is dropped."""
+        rows = [u for u in units if u.payload.pop("drawn", False)]
+        if not rows:
+            return units
+        images = []
+        for u in rows:
+            clip = (pymupdf.Rect(u.bbox) + (-DRAWN_PAD, -DRAWN_PAD, DRAWN_PAD, DRAWN_PAD)) & page.rect
+            pix = display.get_pixmap(matrix=pymupdf.Matrix(DRAWN_DPI / 72, DRAWN_DPI / 72), clip=clip,
+                                     colorspace=pymupdf.csGRAY)
+            pix.set_dpi(DRAWN_DPI, DRAWN_DPI)
+            images.append((png_bytes(pix), DRAWN_DPI))
+        try:
+            read = PageOcr(DRAWN_LANGUAGE, DRAWN_DPI, jobs=1, retry=False).images(images)
+        except OcrUnavailable:
+            return [u for u in units if all(u is not r for r in rows)]
+        empty = []
+        for u, got in zip(rows, read):
+            u.text = " ".join(" ".join(ln.text for ln in got.lines).split())
+            u.payload["ocr_text"] = u.text
+            if not u.text:
+                empty.append(u)
+            elif not any(c in u.text for c in DRAWN_RELATION):
+                u.kind = "text"
+                u.payload.pop("image", None)
+        return [u for u in units if all(u is not e for e in empty)]
 
     def _scanned_figures(self, page, lines, captions, cap_ids, used, taken, tables) -> list[Unit]:
         """Figures on an OCR'd page: ink regions that are not text, with a figure caption next

@@ -134,7 +134,8 @@ class Pipeline:
                           doc_ids=query.doc_ids, pages=query.pages)  # OCR text may be empty
         if self.reranker is None:
             return self.retriever.retrieve(query, top_k)
-        return self.reranker.rerank(query, self.retriever.retrieve(query, max(RERANK_DEPTH, top_k)), top_k)
+        hits = self.retriever.retrieve(query, max(RERANK_DEPTH, top_k))
+        return self.reranker.rerank(query, hits + self.retriever.page_elements(query, hits), top_k)
 
     def _check_filters(self, query: Query) -> None:
         """Unknown document ids are an error naming what exists; an empty store is a warning (a

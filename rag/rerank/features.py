@@ -20,12 +20,23 @@ from unirag.rag.text import tokenize
 from unirag.rag.types import Hit, Query
 
 HINTS = {  # question wording -> the chunk kinds it asks for
-    "figure": re.compile(r"\b(?:figures?|fig\.|charts?|plots?|graphs?|diagrams?|curves?|images?|pictures?|"
-                         r"photos?|illustrat\w*|drawn|shown in the)\b|图(?!表)|曲线|示意", re.I),
-    "table": re.compile(r"\b(?:tables?|tabulated|rows?|columns?)\b|表(?!示)", re.I),
-    "formula": re.compile(r"\b(?:equations?|formulas?|formulae|eqs?\.|expressions?|derivation)\b|公式|方程|式\s*[(（]",
+    "figure": re.compile(r"\b(?:figures?|charts?|plots?|graphs?|diagrams?|curves?|images?|pictures?|"
+                         r"photos?|illustrat\w*|drawn|shown in the)\b|\bfigs?\.|图(?!表)|曲线|示意", re.I),
+    "table": re.compile(r"\b(?:tables?|tabulat\w*|rows?|columns?)\b|表(?!示)", re.I),
+    "formula": re.compile(r"\b(?:equations?|formulas?|formulae|expressions?|derivation)\b|\beqs?\.|公式|方程|式\s*[(（]",
                           re.I),
 }
+# Math written in the question (a function applied, "L_t(S)", "M[f(ax); s]"; a norm; a subscripted
+# symbol, "δ'_a", "A_i"), or asking how a quantity is computed or defined, points at a formula
+# when the wording names no kind of element.
+NOTATION = re.compile(r"(?<![\w.])[^\W\d_]{1,3}(?:_\{?\w{1,4}\}?)?[(\[][^()\[\]]{1,40}[)\]]|\|\||∥"
+                      r"|(?<![\w.])[^\W\d_]'?_[^\W_]{1,3}\b"
+                      r"|\bhow (?:is|are|was|were|do|does) .{1,60}? (?:computed|calculated|defined|derived|obtained)\b"
+                      r"|(?:怎样|如何|怎么)计算", re.I)
+# A question after a quantity ("how much", "what value", "多少") asks for a value that tables
+# and figures hold more often than running text, when the wording names no kind of element.
+VALUE = re.compile(r"\b(?:how (?:much|many|large|high|low)|what (?:value|number|percentage|score|accuracy)|"
+                   r"roughly what|by how much)\b|多少|几(?:个|次|种)", re.I)
 SIGNALS = ("retrieval", "coverage", "label", "modality")
 # Weight of each signal: the fused retrieval score, plus a bonus for the chunk kind the question's
 # wording asks for. Coverage and labels repeat what BM25 and the label channel already put into the
@@ -43,35 +54,53 @@ def modality_hints(text: str) -> set[str]:
     return {kind for kind, pattern in HINTS.items() if pattern.search(text)}
 
 
+def implied_hints(text: str) -> set[str]:
+    """Element kinds a question implies without naming one: a formula when it writes math, a
+    table or figure when it asks for a quantity. Used only to order a page's own chunks.
+
+    >>> sorted(implied_hints("What does M[f(ax); s] equal?")), sorted(implied_hints("By how much does A beat B?"))
+    (['formula'], ['figure', 'table'])
+    >>> implied_hints("Which cluster is the largest?")
+    set()
+    """
+    if NOTATION.search(text):
+        return {"formula"}
+    if VALUE.search(text):
+        return {"table", "figure"}
+    return set()
+
+
 def _matches(kind: str, chunk_modality: str) -> bool:
     return chunk_modality == kind or chunk_modality == "page" or (kind == "figure" and chunk_modality == "image")
 
 
-def elements_first(ranked: list[Hit], hints: set[str]) -> list[Hit]:
+def elements_first(ranked: list[Hit], hints: set[str], skip: frozenset[str] = frozenset()) -> list[Hit]:
     """When the question asks for figures, tables or formulas (`hints`), the best such element
-    of a page moves up to just above that page's whole-page chunk, taking its score: the page
-    order stays as it was, and the answer's region comes before the page around it. Measured
-    on qa_dev: element hit@5 0.71 -> 0.83 (figure 0.83 -> 0.96, table 0.75 -> 0.80, formula
-    0.25 -> 0.50), page metrics unchanged.
+    of a page moves up to the place of that page's best chunk, taking its score: the page
+    order stays as it was, and the answer's region comes before the text and the page around
+    it. Chunks whose id is in `skip` are not moved. See docs/decisions.md for how this was measured.
 
     >>> from unirag.rag.types import Chunk
-    >>> page = Hit(Chunk(doc_id="d", modality="page", page=2, text="all of page 2"), 1.0)
+    >>> text = Hit(Chunk(doc_id="d", modality="text", page=2, text="a paragraph of page 2"), 1.0)
+    >>> page = Hit(Chunk(doc_id="d", modality="page", page=2, text="all of page 2"), 0.9)
     >>> table = Hit(Chunk(doc_id="d", modality="table", page=2, text="Table 1"), 0.4)
-    >>> [h.chunk.modality for h in elements_first([page, table], {"table"})]
-    ['table', 'page']
+    >>> [(h.chunk.modality, h.score) for h in elements_first([text, page, table], {"table"})]
+    [('table', 1.0), ('text', 1.0), ('page', 0.9)]
     """
     if not hints:
         return ranked
-    lifted: dict[int, Hit] = {}  # id of a page chunk's hit -> the element placed above it
+    lifted: dict[int, Hit] = {}  # id of a page's first hit -> the element placed above it
     moved: set[int] = set()
     seen: set[tuple[str, int]] = set()
     for i, h in enumerate(ranked):
         key = (h.chunk.doc_id, h.chunk.page)
-        if h.chunk.modality != "page" or key in seen:
+        if key in seen:
             continue
         seen.add(key)
+        if _is_element(h.chunk.modality, hints):
+            continue  # the page's best chunk is already one
         element = next((e for e in ranked[i + 1:] if (e.chunk.doc_id, e.chunk.page) == key
-                        and e.chunk.modality != "page" and any(_matches(k, e.chunk.modality) for k in hints)), None)
+                        and _is_element(e.chunk.modality, hints) and e.chunk.id not in skip), None)
         if element is not None:
             lifted[id(h)] = element
             moved.add(id(element))
@@ -84,6 +113,10 @@ def elements_first(ranked: list[Hit], hints: set[str]) -> list[Hit]:
             out.append(Hit(chunk=e.chunk, score=h.score, sources=e.sources, crop_path=e.crop_path))
         out.append(h)
     return out
+
+
+def _is_element(modality: str, hints: set[str]) -> bool:
+    return modality != "page" and any(_matches(k, modality) for k in hints)
 
 
 class FeatureReranker(Reranker):
@@ -134,7 +167,11 @@ class FeatureReranker(Reranker):
         ranked = [Hit(chunk=hits[i].chunk, score=s, sources=hits[i].sources + (self.name,),
                       crop_path=hits[i].crop_path) for s, i in scored]
         if self.weights["modality"]:
-            ranked = elements_first(ranked, modality_hints(query.text))
+            named = modality_hints(query.text)
+            # a kind only implied moves no element that retrieval did not find by itself (score 0:
+            # added for its page), e.g. a title slide's picture for "how many respondents ..."
+            unfound = frozenset() if named else frozenset(h.chunk.id for h in hits if h.score <= 0)
+            ranked = elements_first(ranked, named or implied_hints(query.text), unfound)
         return ranked[:top_k]
 
     def to_dict(self) -> dict:

@@ -53,6 +53,10 @@ def fuse(ranked: dict[str, list[Hit]], weights: dict[str, float], method: str = 
             for c in order]
 
 
+ELEMENT_PAGES = 3  # pages at the head of a ranking whose elements `page_elements` adds
+ELEMENT_KINDS = ("figure", "table", "formula", "image")
+
+
 class HybridRetriever:
     """Dense + keyword retrieval fused by weighted score fusion.
 
@@ -105,6 +109,23 @@ class HybridRetriever:
         else:
             ranked.update(self._keyword(query, depth, weights))
         return fuse(ranked, weights, self.fusion, self.rrf_k)[:top_k]
+
+    def page_elements(self, query: Query, hits: list[Hit], pages: int = ELEMENT_PAGES) -> list[Hit]:
+        """The figures, tables and formulas on the first `pages` pages of `hits` that `hits`
+        lack, scored 0: a reranker that knows the question asks for one can then place it
+        first on its page, though its own words ranked it too low to be fetched (an equation
+        read by OCR, a question in another language than the element's labels)."""
+        top: list[tuple[str, int]] = []
+        for h in hits:
+            key = (h.chunk.doc_id, h.chunk.page)
+            if key not in top:
+                top.append(key)
+            if len(top) == pages:
+                break
+        have = {h.chunk.id for h in hits}
+        found = self.keyword.on_pages(query, set(top), ELEMENT_KINDS) if query.text.strip() else []
+        return [Hit(chunk=h.chunk, score=0.0, sources=h.sources, crop_path=h.crop_path)
+                for h in found if h.chunk.id not in have]
 
     def _keyword(self, query: Query, depth: int, weights: dict[str, float]) -> dict[str, list[Hit]]:
         out = {}

@@ -28,6 +28,9 @@ from unirag.rag.text import is_cjk_char, tokenize
 from unirag.rag.types import Hit, Query
 
 
+ON_PAGE_FLOOR = 1e-6  # added to the BM25 score of a chunk fetched for its page: kept even when no term matches
+
+
 @dataclass(frozen=True)
 class _Snapshot:
     """The index of one version of the store; replaced whole, never changed in place."""
@@ -99,6 +102,22 @@ class KeywordIndex:
         if self.cjk_char_weight:
             scores += self.cjk_char_weight * np.asarray(snap.bm25.get_scores(chars), dtype=np.float32)
         return scores
+
+    def on_pages(self, query: Query, pages: set[tuple[str, int]], modalities: tuple[str, ...]) -> list[Hit]:
+        """The chunks of `modalities` on `pages` ((doc id, page) pairs), by BM25 score (zero
+        included), within the query's filters."""
+        snap = self._index()
+        if not pages or not len(snap.ids):
+            return []
+        mask = np.isin(snap.modality, np.asarray(modalities)) & np.isin(snap.doc_id, np.asarray([d for d, _ in pages]))
+        for i in np.flatnonzero(mask):
+            mask[i] = (str(snap.doc_id[i]), int(snap.page[i])) in pages
+        if not mask.any():
+            return []
+        tokens = [t for t in tokenize(query.text) if t in snap.bm25.vocab_dict]
+        scores = self._scores(snap, tokens) if tokens else np.zeros(len(snap.ids), np.float32)
+        scores = np.where(mask, scores + ON_PAGE_FLOOR, 0.0)  # above zero, so _top keeps them
+        return self._top(snap, scores, query, int(mask.sum()), "page")
 
     def labelled(self, query: Query, k: int) -> list[Hit]:
         """Chunks carrying a label the query names ("Table 3", "图2", "slide 7"), score 1 each."""

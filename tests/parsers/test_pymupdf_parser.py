@@ -307,6 +307,22 @@ def test_side_by_side_images_are_two_figures_and_logos_are_dropped(tmp_path):
     assert all(c.bbox[1] >= 199 for c in figures)  # no logo figures, and the logo is not merged in
 
 
+
+def test_coarse_ornaments_and_icons_on_a_picture_are_not_figures(tmp_path):
+    """A slide with a bullet shape stored at a few pixels, a corner panel stretched from a small
+    bitmap and a photo with app icons pasted on it: one figure, the photo."""
+    pdf = pymupdf.open()
+    page = pdf.new_page(width=960, height=540)
+    page.insert_image(pymupdf.Rect(32, 80, 99, 137), stream=_png((10, 40, 80), (27, 23)))  # bullet
+    page.insert_image(pymupdf.Rect(-13, 7, 266, 559), stream=_png((10, 40, 80), (111, 219)))  # panel
+    page.insert_image(pymupdf.Rect(500, 100, 900, 500), stream=_png((120, 120, 120), (600, 600)))  # photo
+    for x in (540, 700):
+        page.insert_image(pymupdf.Rect(x, 150, x + 100, 250), stream=_png((230, 90, 20), (150, 150)))  # icons
+    page.insert_text((120, 120), "A point made on the slide", fontsize=14)
+    pdf.save(tmp_path / "slide.pdf")
+    figures = [c for c in PdfParser(ocr="off").parse(tmp_path / "slide.pdf").chunks if c.modality == "figure"]
+    assert [tuple(round(v) for v in c.bbox) for c in figures] == [(500, 100, 900, 500)]
+
 def _grid(page: pymupdf.Page, y0: float, rows: list[list[str]], x0: float = 72, w: float = 110, h: float = 18):
     for i in range(len(rows) + 1):
         page.draw_line((x0, y0 + i * h), (x0 + w * len(rows[0]), y0 + i * h), width=0.8)
@@ -329,3 +345,27 @@ def test_table_split_across_pages_is_noted(tmp_path):
     tables = [c for c in PdfParser(ocr="off").parse(tmp_path / "split.pdf").chunks if c.modality == "table"]
     assert [t.page for t in tables] == [1, 2]
     assert "continues" not in tables[0].meta and tables[1].meta["continues"] == tables[0].id
+
+
+def _drawn_row(text: str) -> pymupdf.Document:
+    """A page holding `text` as glyph outlines (filled paths), not as text."""
+    src = pymupdf.open()
+    src.new_page(width=400, height=40).insert_text((10, 25), text, fontsize=11)
+    svg = src[0].get_svg_image(text_as_path=True)
+    return pymupdf.open(stream=pymupdf.open("svg", svg.encode()).convert_to_pdf(), filetype="pdf")
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
+def test_an_equation_drawn_as_glyph_outlines_is_read_as_a_formula(tmp_path):
+    pdf = pymupdf.open()
+    page = pdf.new_page(width=595, height=842)
+    page.insert_textbox(pymupdf.Rect(72, 72, 520, 300), "The loss of the student model is set as follows. " * 8,
+                        fontsize=11)
+    page.show_pdf_page(pymupdf.Rect(100, 320, 500, 360), _drawn_row("loss = a(CE(p, y)) + (1 - a)(KL(p, q))"), 0)
+    page.show_pdf_page(pymupdf.Rect(100, 380, 500, 420), _drawn_row("Drawn words without a relation"), 0)
+    page.insert_textbox(pymupdf.Rect(72, 440, 520, 700), "More text of the report follows here. " * 8, fontsize=11)
+    pdf.save(tmp_path / "drawn.pdf")
+    chunks = PdfParser(ocr="auto").parse(tmp_path / "drawn.pdf").chunks
+    (formula,) = [c for c in chunks if c.modality == "formula"]
+    assert formula.text.startswith("loss =") and 320 <= formula.bbox[1] < formula.bbox[3] <= 360
+    assert any(c.modality == "text" and "without a relation" in c.text for c in chunks)

@@ -111,3 +111,22 @@ def test_unknown_channel_weight_is_refused(tmp_path):
 
     with pytest.raises(ValueError, match="image_weights keys"):
         HybridRetriever(ChromaStore(path=tmp_path), make_encoder("hash"), image_weights={"pixels": 1.0})
+
+
+def test_page_elements_adds_the_elements_of_the_first_pages_that_were_not_fetched(tmp_path):
+    enc = make_encoder("hash", dim=256)
+    chunks = [Chunk(doc_id="d", modality="text", page=1, text="The distillation loss weighs two terms."),
+              Chunk(doc_id="d", modality="formula", page=1, text="L = a CE + (1 - a) KL"),
+              Chunk(doc_id="d", modality="table", page=2, text="Table 1: scores"),
+              Chunk(doc_id="e", modality="figure", page=1, text="Figure 9: elsewhere")]
+    store = ChromaStore(path=tmp_path)
+    store.add(Document(doc_id="d", source="d.pdf", sha256="x", n_pages=2, chunks=chunks[:3]),
+              enc.embed_documents(chunks[:3]))
+    store.add(Document(doc_id="e", source="e.pdf", sha256="y", n_pages=1, chunks=chunks[3:]),
+              enc.embed_documents(chunks[3:]))
+    r = HybridRetriever(store, enc)
+    query = Query(text="distillation loss")
+    first = [h for h in r.retrieve(query, 5) if h.chunk.modality == "text"]
+    added = r.page_elements(query, first, pages=1)
+    assert [(h.chunk.modality, h.chunk.page, h.score) for h in added] == [("formula", 1, 0.0)]
+    assert r.page_elements(query, first + added, pages=1) == []

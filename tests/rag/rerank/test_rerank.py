@@ -3,7 +3,7 @@ import time
 import pytest
 
 from unirag.rag.rerank import make_reranker
-from unirag.rag.rerank.features import modality_hints
+from unirag.rag.rerank.features import implied_hints, modality_hints
 from unirag.rag.testing import RerankerContract, sample_chunks, sample_hits
 from unirag.rag.types import Chunk, Hit, Query
 
@@ -32,6 +32,35 @@ class TestFeatureReranker(RerankerContract):
     def test_hints(self):
         assert modality_hints("the chart in 图3 and the equation") == {"figure", "formula"}
         assert modality_hints("表2中的数据") == {"table"} and modality_hints("battery capacity") == set()
+
+    def test_abbreviations_before_a_space_are_hints(self):
+        assert modality_hints("In Eq. (9), how is it set?") == {"formula"}
+        assert modality_hints("Fig. 3 shows it") == {"figure"} and modality_hints("the values they tabulate") == {"table"}
+
+    def test_math_or_a_quantity_implies_an_element_kind(self):
+        assert implied_hints("what constant sits in front of ||S^T k_t - v_t||^2?") == {"formula"}
+        assert implied_hints("How is the compression factor defined?") == {"formula"}
+        assert implied_hints("How many members does the largest cluster have?") == {"table", "figure"}
+        assert implied_hints("Who wrote the report?") == set()
+
+    def test_the_asked_element_outranks_its_pages_other_chunks_and_page_order_holds(self):
+        text = Hit(Chunk(doc_id="d", modality="text", page=3, text="the loss is the online objective"), 1.0)
+        page = Hit(Chunk(doc_id="d", modality="page", page=3, text="page three"), 0.9)
+        other = Hit(Chunk(doc_id="d", modality="text", page=4, text="a later page about it"), 0.8)
+        formula = Hit(Chunk(doc_id="d", modality="formula", page=3, text="L(S) = 1/2 ||S k - v||^2"), 0.3)
+        out = self.reranker().rerank(Query(text="What factor multiplies ||S k - v||^2 in L(S)?"),
+                                     [text, page, other, formula])
+        assert [h.chunk.modality for h in out] == ["formula", "text", "page", "text"]
+        assert [h.chunk.page for h in out] == [3, 3, 3, 4]
+
+    def test_an_implied_kind_moves_only_elements_retrieval_found(self):
+        text = Hit(Chunk(doc_id="d", modality="text", page=1, text="10,169 responders were clustered"), 1.0)
+        added = Hit(Chunk(doc_id="d", modality="figure", page=1, text="title picture"), 0.0)  # fetched for its page
+        out = self.reranker().rerank(Query(text="How many responders were clustered?"), [text, added])
+        assert [h.chunk.modality for h in out] == ["text", "figure"]
+        out = self.reranker().rerank(Query(text="Which chart shows how many responders were clustered?"),
+                                     [text, added])
+        assert out[0].chunk.modality == "figure"
 
     def test_fifty_hits_take_milliseconds(self):
         chunks = [Chunk(doc_id="d", modality="text", page=i + 1, text=("solar battery output " * 60) + str(i))
