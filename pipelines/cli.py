@@ -174,6 +174,10 @@ def cmd_rm(args) -> int:
         if d in known:
             store.delete(d)
             print(f"removed {d} ({known[d]['chunks']} chunks and its crops)")
+    if len(missing) < len(args.doc_ids):
+        from unirag.rag.retrieval import KeywordIndex
+
+        KeywordIndex(store).update()  # rewritten now, so the next query only loads it
     return 1 if missing else 0
 
 
