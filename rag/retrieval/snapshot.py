@@ -19,6 +19,7 @@ import hashlib
 import io
 import json
 import os
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,9 +105,14 @@ class Snapshot:
         np.savez(buf, data=self.bm25.data, indices=self.bm25.indices, indptr=self.bm25.indptr,
                  page=np.asarray(self.page, np.int64),
                  record=np.frombuffer(json.dumps(record, ensure_ascii=False).encode(), np.uint8))
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(buf.getvalue())
-        os.replace(tmp, path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # a new file: never through a link
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(buf.getvalue())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     @classmethod
     def load(cls, path: Path, key: str, config: dict, version: tuple[int, int]) -> Snapshot | None:
@@ -119,7 +125,7 @@ class Snapshot:
             with np.load(path, allow_pickle=False) as z:
                 arrays = {name: z[name] for name in ARRAYS}
                 record = json.loads(z["record"].tobytes().decode())
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as e:
+        except (OSError, ValueError, KeyError, EOFError, RecursionError, zipfile.BadZipFile) as e:
             raise IndexFileError(f"{path}: not a keyword index file ({type(e).__name__}: {e})") from None
         if not isinstance(record, dict):
             raise IndexFileError(f"{path}: expected a JSON object as its record, got {type(record).__name__}")
@@ -131,30 +137,28 @@ class Snapshot:
 
 def _checked(path: Path, arrays: dict, record: dict, version: tuple[int, int]) -> Snapshot:
     """A Snapshot from a file's arrays and record, after checking that they fit together."""
+    def expect(ok: bool, what: str) -> None:
+        if not ok:
+            raise IndexFileError(f"{path}: inconsistent keyword index: expected {what}")
+
+    lists: list = [record.get(k) for k in ("vocab", "ids", "modality", "doc_id")]
+    expect(all(isinstance(v, list) and all(isinstance(s, str) for s in v) for v in lists),
+           "vocab, ids, modality and doc_id as lists of strings")
+    vocab, ids, modality, doc_id = lists
     try:
-        vocab, ids, modality, doc_id = (record[k] for k in ("vocab", "ids", "modality", "doc_id"))
-        labels = {(str(kind), str(num)): [int(r) for r in rows] for (kind, num), rows in record["labels"]}
-    except (KeyError, TypeError, ValueError) as e:
-        raise IndexFileError(f"{path}: expected vocab, ids, modality, doc_id and labels in its record ({e})") from None
+        labels = {(str(kind), str(num)): [int(r) for r in rows] for (kind, num), rows in record.get("labels", [])}
+    except (TypeError, ValueError) as e:
+        raise IndexFileError(f"{path}: inconsistent keyword index: expected labels as [[kind, number], rows] ({e})") from None
     data, indices, indptr, page = (arrays[k] for k in ARRAYS)
     n = len(ids)
-    problems = [
-        not all(isinstance(v, list) and all(isinstance(s, str) for s in v) for v in (vocab, ids, modality, doc_id))
-        and "vocab, ids, modality and doc_id must be lists of strings",
-        len(set(vocab)) != len(vocab) and "repeated vocabulary tokens",
-        not (len(modality) == len(doc_id) == len(page) == n) and "ids, modality, doc_id and page differ in length",
-        (data.dtype != np.float32 or not np.issubdtype(indices.dtype, np.integer)
-         or not np.issubdtype(indptr.dtype, np.integer) or not np.issubdtype(page.dtype, np.integer))
-        and "arrays of the wrong type",
-        not (data.ndim == indices.ndim == indptr.ndim == page.ndim == 1) and "arrays of the wrong shape",
-        (len(indptr) != len(vocab) + 1 or len(data) != len(indices) or indptr[0] != 0 or indptr[-1] != len(data)
-         or bool(np.any(np.diff(indptr) < 0))) and "offsets that do not fit the scores",
-        len(indices) and (indices.min() < 0 or indices.max() >= n) and "score rows out of range",
-        any(r < 0 or r >= n for rows in labels.values() for r in rows) and "label rows out of range",
-    ]
-    found = [p for p in problems if p]
-    if found:
-        raise IndexFileError(f"{path}: inconsistent keyword index: {'; '.join(map(str, found))}")
+    expect(data.dtype == np.float32 and all(np.issubdtype(a.dtype, np.integer) for a in (indices, indptr, page))
+           and data.ndim == indices.ndim == indptr.ndim == page.ndim == 1, "float32 scores and integer vectors")
+    expect(len(set(vocab)) == len(vocab), "each vocabulary token once")
+    expect(len(modality) == len(doc_id) == len(page) == n, "ids, modality, doc_id and page of one length")
+    expect(len(indptr) == len(vocab) + 1 and len(data) == len(indices) and indptr[0] == 0
+           and indptr[-1] == len(data) and not np.any(np.diff(indptr) < 0), "offsets that fit the scores")
+    expect(not len(indices) or (indices.min() >= 0 and indices.max() < n), "score rows in range")
+    expect(all(0 <= r < n for rows in labels.values() for r in rows), "label rows in range")
     bm25 = Bm25Scores(data, indices, indptr, {t: i for i, t in enumerate(vocab)}, n)
     return Snapshot(version, bm25, np.asarray(ids, dtype=str), np.asarray(modality, dtype=str),
                     np.asarray(doc_id, dtype=str), page, labels)

@@ -1,5 +1,6 @@
 """The keyword index kept in a file beside an embedded store: loaded by a new process instead of
 rebuilt, rebuilt when stale, refused (and rebuilt) when corrupt, and scoring exactly as bm25s."""
+import json
 import logging
 
 import numpy as np
@@ -86,11 +87,30 @@ def _out_of_range(path):
         path, key, {"k1": 1.2, "b": 0.75})
 
 
+def _changed(**change):
+    """A spoiler that rewrites a valid file with some of its arrays or record fields replaced."""
+    def spoil(path):
+        KeywordIndex(ChromaStore(path=path.parent)).update()
+        with np.load(path) as z:
+            arrays = dict(z)
+        record = {**json.loads(arrays["record"].tobytes()), **{k: v for k, v in change.items() if k not in arrays}}
+        arrays.update({k: v for k, v in change.items() if k in arrays})
+        arrays["record"] = np.frombuffer(json.dumps(record).encode(), np.uint8)
+        with open(path, "wb") as f:
+            np.savez(f, **arrays)
+
+    return spoil
+
+
 @pytest.mark.parametrize("spoil,message", [
+    (_changed(vocab=[[1]]), "expected vocab, ids, modality and doc_id as lists of strings"),
+    (_changed(labels=[["table", "3"]]), "expected labels as"),
+    (_changed(page=np.int64(3)), "float32 scores and integer vectors"),
+    (_changed(ids=["a"]), "of one length"),
     (lambda p: p.write_bytes(b"not an index"), "not a keyword index file"),
     (lambda p: p.write_bytes(p.read_bytes()[:200]), "not a keyword index file"),
     (_pickled, "not a keyword index file"),  # object arrays need pickle: never loaded
-    (_out_of_range, "score rows out of range"),
+    (_out_of_range, "expected score rows in range"),
 ])
 def test_a_corrupt_index_is_refused_with_a_message_and_rebuilt(db, caplog, spoil, message):
     want = results(KeywordIndex(ChromaStore(path=db)))
