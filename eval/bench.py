@@ -10,7 +10,7 @@ text-only LlamaIndex baseline side by side, in one run.
 4. query latency percentiles of both over the same queries: the questions of `--qa`, or
    else a phrase taken from each page (deterministic);
 5. a cold `unirag query` in a new process on the store just built: wall time and peak RSS of each
-   of COLD_RUNS runs (median, max), and whether each exited cleanly;
+   of COLD_RUNS runs (median, max), and whether each exited cleanly (eval/cold.py);
 6. peak resident memory of this process and of its largest child (MB).
 
     unirag bench --docs DIR [--workers 2] [--qa qa.jsonl] [--json out.json] [--no-llama]
@@ -20,12 +20,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import shutil
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -34,12 +30,12 @@ from typing import Any
 import pymupdf
 
 from unirag.eval.bench_parse import pdf_files, run_bench
+from unirag.eval.cold import measure as cold_queries
 from unirag.eval.metrics import percentiles
 from unirag.rag.timing import STAGES
 
 LATENCY_PS = (50, 95, 99)
 MAX_QUERIES = 50
-COLD_RUNS = 5  # new `unirag query` processes timed on the bench store
 COLD_QUESTION = "warm up"  # the cold query's question when there are no others
 
 
@@ -73,24 +69,6 @@ def _peak_rss_mb() -> dict:
     to_mb = 1 / 1024  # ru_maxrss is in KiB on Linux
     return {"self": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * to_mb, 1),
             "largest_child": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * to_mb, 1)}
-
-
-def cold_queries(db: str, question: str, runs: int = COLD_RUNS) -> dict:
-    """Wall time (s) and peak RSS (MB) of `unirag query QUESTION --db DB` in new processes."""
-    seconds, rss, unclean = [], [], 0
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "unirag.pipelines.cli", "query", question, "--db", db, "-q"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        assert proc.stderr is not None
-        err = proc.stderr.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        seconds.append(time.perf_counter() - t0)
-        rss.append(usage.ru_maxrss / 1024)  # KiB on Linux
-        unclean += proc.returncode != 0 or b"terminate called" in err
-    return {"runs": runs, "median_s": round(statistics.median(seconds), 2), "max_s": round(max(seconds), 2),
-            "peak_rss_mb": round(max(rss), 1), "unclean_exits": unclean}
 
 
 def run(folder: str | Path, workers: int = 2, queries: list[str] | None = None, llama: bool = True,

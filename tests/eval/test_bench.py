@@ -1,8 +1,12 @@
 """`unirag bench` on the generated text sample documents (no OCR, hash encoder, no LlamaIndex)."""
 import json
 
+import numpy as np
+
 from unirag.parsers.samples import make_sample_docs
 from unirag.pipelines.cli import main
+
+BIG_PARENT_MB = 600
 
 
 def test_bench_runs_end_to_end(tmp_path, capsys):
@@ -37,7 +41,9 @@ def test_bench_on_an_existing_store_times_cold_queries_only(tmp_path, capsys):
     with Pipeline(db=tmp_path / "db", encoder={"name": "hash"}) as pipeline:
         assert pipeline.ingest(make_sample_docs(tmp_path / "docs")[:1], progress=False).ok
     out = tmp_path / "cold.json"
+    big = np.ones(BIG_PARENT_MB * 2**20 // 8)  # a big bench process: its peak RSS must not be the queries'
     assert main(["bench", "--db", str(tmp_path / "db"), "--json", str(out)]) == 0
     cold = json.loads(out.read_text())["cold_query"]
     assert cold["runs"] == 5 and cold["unclean_exits"] == 0 and 0 < cold["median_s"] <= cold["max_s"]
+    assert 0 < cold["peak_rss_mb"] < BIG_PARENT_MB - 100 and big.sum() > 0
     assert capsys.readouterr().out.startswith("cold `unirag query` (new process, this store), 5 runs")
