@@ -182,6 +182,7 @@ class ChromaStore:
         finally:
             with self._lock:
                 self._writes -= 1
+                self.revision += 1  # whatever the write changed, rows and indexes read before are stale
             if not self.url:
                 self._seq = SEEN[self._system] = self._last_write()
 
