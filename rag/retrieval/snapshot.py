@@ -28,6 +28,7 @@ import numpy as np
 
 FORMAT = 1  # bumped whenever the file layout changes
 ARRAYS = ("data", "indices", "indptr", "page")
+READABLE = 0o644  # the file's mode: the store folder's read bits, and the owner's write bit
 
 
 class IndexFileError(ValueError):
@@ -109,6 +110,7 @@ class Snapshot:
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(buf.getvalue())
+            os.chmod(tmp, path.parent.stat().st_mode & READABLE)  # readable by whom the store folder is
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -48,6 +48,7 @@ def db(tmp_path):
 def test_a_new_process_loads_the_saved_index_and_ranks_the_same(db, monkeypatch):
     built = results(KeywordIndex(ChromaStore(path=db)))
     assert (db / INDEX_FILE).is_file() and any(built)
+    assert (db / INDEX_FILE).stat().st_mode & 0o777 == db.stat().st_mode & 0o644  # readable as the store is
     no_build(monkeypatch)
     assert results(KeywordIndex(ChromaStore(path=db))) == built  # ids and scores, to the bit
 
