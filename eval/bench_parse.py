@@ -36,7 +36,7 @@ if __package__ in (None, ""):  # run as a script: make the repo importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from unirag.parsers import PdfParser  # noqa: E402
-from unirag.parsers.timing import STAGES, StageTimer  # noqa: E402
+from unirag.rag.timing import STAGES, StageTimer  # noqa: E402
 
 KINDS = ("figure", "table", "formula", "text")
 

@@ -156,9 +156,9 @@ def run_bench(db: str | Path, n_chunks: int = 100_000, n_queries: int = 300, rer
     snap = retriever.keyword._index()
 
     def bm25_alone(q: Query):
-        tokens = [t for t in tokenize(q.text) if t in snap.bm25.vocab_dict]
+        tokens = [t for t in tokenize(q.text) if t in snap.bm25.vocab]
         if tokens:
-            scores = snap.bm25.get_scores(tokens)
+            scores = snap.bm25.scores(tokens)
             np.argpartition(-scores, 50)[:50]
 
     depth = 50

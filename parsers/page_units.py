@@ -15,7 +15,7 @@ from unirag.parsers.lines import Line
 from unirag.parsers.ocr import OcrUnavailable, PageOcr
 from unirag.parsers.png import png_bytes
 from unirag.parsers.tables import TableFinder, scanned_table
-from unirag.parsers.timing import StageTimer
+from unirag.rag.timing import StageTimer
 
 MAX_BLOCK_CHARS = 1200  # characters: longer text blocks are split at line boundaries
 CROP_DPI = 110  # dots per inch: the resolution crops are rendered at by default

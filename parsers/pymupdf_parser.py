@@ -27,7 +27,7 @@ from unirag.parsers.layout import HeadingDetector, Unit, group_blocks, reading_o
 from unirag.parsers.lines import Line, RepeatFilter, extract_lines
 from unirag.parsers.ocr import OcrUnavailable, PageOcr, looks_scanned
 from unirag.parsers.page_units import PageUnits
-from unirag.parsers.timing import StageTimer
+from unirag.rag.timing import StageTimer
 
 log = logging.getLogger(__name__)
 OCR_MODES = ("auto", "off", "force")

@@ -174,6 +174,10 @@ def cmd_rm(args) -> int:
         if d in known:
             store.delete(d)
             print(f"removed {d} ({known[d]['chunks']} chunks and its crops)")
+    if len(missing) < len(args.doc_ids):
+        from unirag.rag.retrieval import KeywordIndex
+
+        KeywordIndex(store).update()  # rewritten now, so the next query only loads it
     return 1 if missing else 0
 
 
@@ -203,7 +207,8 @@ def cmd_eval(args) -> int:
 def cmd_bench(args) -> int:
     from unirag.eval.bench import main as bench_main
 
-    argv = ["--docs", args.docs, "--workers", str(args.workers or 2)]
+    argv = ["--docs", args.docs] if args.docs else ["--db", args.db]  # no --docs: cold queries on the store
+    argv += ["--workers", str(args.workers or 2)]
     argv += ["--encoder", args.encoder] if args.encoder else []
     argv += (["--qa", args.qa] if args.qa else []) + (["--json", args.json] if args.json else [])
     argv += ["--no-llama"] if args.no_llama else []
@@ -353,8 +358,9 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("bench", parents=[common], help="ingest throughput and query latency on a folder of PDFs, "
-                       "with the LlamaIndex baseline side by side (into a temporary store, removed afterwards)")
-    p.add_argument("--docs", required=True, help="folder of PDFs")
+                       "with the LlamaIndex baseline side by side (into a temporary store, removed afterwards); "
+                       "without --docs, only cold `unirag query` processes on the store (--db)")
+    p.add_argument("--docs", default=None, help="folder of PDFs")
     p.add_argument("--workers", type=int, default=None, help="parser processes (default 2)")
     p.add_argument("--qa", default=None, help="QA JSONL whose questions time the queries "
                    "(default: phrases taken from the documents)")

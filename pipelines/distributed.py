@@ -20,6 +20,7 @@ from unirag.rag.encoders import encoder_from_dict
 from unirag.rag.encoders.base import Encoder
 from unirag.rag.factory import require
 from unirag.rag.store.chroma import ChromaStore
+from unirag.rag.timing import StageTimer
 
 _ENCODERS: dict[str, Encoder] = {}  # one loaded encoder per worker process, reused across tasks
 
@@ -90,10 +91,10 @@ class RayIngestor(Ingestor):
                      runtime_env={"py_modules": [_package_copy()]})
         return ray
 
-    def _results(self, todo: list[tuple[Path, str, str]],
-                 on_page: PageCallback | None = None) -> Generator[tuple[Path, Embedded | str]]:
-        """Like `Ingestor._results`; pages are not reported from a cluster (`on_page` is unused):
-        the bar moves a document at a time."""
+    def _results(self, todo: list[tuple[Path, str, str]], on_page: PageCallback | None = None,
+                 timer: StageTimer | None = None) -> Generator[tuple[Path, Embedded | str]]:
+        """Like `Ingestor._results`; pages and stages are not reported from a cluster (`on_page`
+        and `timer` are unused): the bar moves a document at a time."""
         if not todo:
             return
         ray = self._start()

@@ -22,6 +22,7 @@ from unirag.pipelines.workers import end_with_parent, exit_cause, main_rerun_pro
 from unirag.rag.encoders.base import Encoder
 from unirag.rag.indexing import Embedded, embed
 from unirag.rag.store import Store
+from unirag.rag.timing import StageTimer
 from unirag.rag.types import Document
 
 log = logging.getLogger("unirag.ingest")
@@ -42,6 +43,10 @@ class IngestReport:
     pages: int = 0
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    # seconds per stage: "parse" (in all, summed over the parser processes) and the parser's own
+    # stages within it (the PDF parser's: text, ocr, tables, ...); then in this process "context",
+    # "encode NAME" per encoder channel and "store" (writing)
+    stages: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -104,17 +109,37 @@ def _start_worker(parent: int, reports) -> None:
     _PAGE_REPORTS = reports
 
 
+@dataclass(frozen=True)
+class Parsed:
+    """What a parser process sends back: a Document or the error message naming the file, and
+    the seconds spent per stage (see `IngestReport.stages`)."""
+
+    result: Document | str
+    seconds: dict[str, float]
+
+
+def _parse_timed(parser_config: dict, path: str, doc_id: str, allow_imports: bool = False,
+                 on_page: PageCallback | None = None) -> Parsed:
+    """`_parse`, with the seconds it spent per stage."""
+    timer = StageTimer()
+    with timer("parse"):
+        result = _parse(parser_config, path, doc_id, allow_imports, on_page, timer)
+    return Parsed(result, dict(timer.seconds))
+
+
 def _parse(parser_config: dict, path: str, doc_id: str, allow_imports: bool = False,
-           on_page: PageCallback | None = None) -> Document | str:
+           on_page: PageCallback | None = None, timer: StageTimer | None = None) -> Document | str:
     """Runs in a worker process (or in this one): a Document, or the error message naming the
-    file. Each finished page is reported to `on_page`, or in a parser process to the ingest."""
+    file. Each finished page is reported to `on_page`, or in a parser process to the ingest;
+    parsers that time their stages (the PDF parser) add them to `timer`."""
     from unirag.parsers import ParseError, parser_for
 
     try:
         parser = parser_for(path, parser_config, allow_imports)
         report = on_page or (_PAGE_REPORTS.put if _PAGE_REPORTS is not None else None)
-        extra: dict = {}  # parsers that can report pages (the PDF parser) take `on_page`
-        if report is not None and "on_page" in inspect.signature(parser.parse).parameters:
+        accepts = inspect.signature(parser.parse).parameters
+        extra: dict = {"timer": timer} if timer is not None and "timer" in accepts else {}
+        if report is not None and "on_page" in accepts:
             extra["on_page"] = lambda done, total: report((doc_id, done, total))
         return parser.parse(path, doc_id=doc_id, **extra)
     except ParseError as e:
@@ -250,24 +275,32 @@ class Ingestor:
         planned = {d: _page_count(f) for f, d, _ in todo}
         bar = tqdm(total=sum(planned.values()), desc="ingest", unit="page", disable=not progress or not todo)
         pages = _PageProgress(bar, on_page)
-        with closing(self._results(todo, pages.page)) as results:  # an exception here shuts the parser pool down now
+        timer = StageTimer()
+        with closing(self._results(todo, pages.page, timer)) as results:  # an exception here shuts the parser pool down now
             for path, result in results:
-                self._store(path, result, report, bar)
+                with timer("store"):
+                    self._store(path, result, report, bar)
                 pages.finish(path.stem, planned[path.stem])
         bar.close()
+        report.stages = {k: round(v, 3) for k, v in timer.seconds.items()}
         report.seconds = time.perf_counter() - start
         return report
 
-    def _results(self, todo: list[tuple[Path, str, str]],
-                 on_page: PageCallback | None = None) -> Generator[tuple[Path, Embedded | str]]:
-        """(file, embedded document or error) for each file, in completion order."""
+    def _results(self, todo: list[tuple[Path, str, str]], on_page: PageCallback | None = None,
+                 timer: StageTimer | None = None) -> Generator[tuple[Path, Embedded | str]]:
+        """(file, embedded document or error) for each file, in completion order; `timer` gets
+        the parser processes' seconds per stage and this process's for context and encoding."""
+        timer = timer or StageTimer()
         with closing(self._parsed(todo, on_page)) as parsed_docs:
-            for path, parsed in parsed_docs:
+            for path, timed in parsed_docs:
+                for stage, seconds in timed.seconds.items():
+                    timer.seconds[stage] += seconds
+                parsed = timed.result
                 if isinstance(parsed, str):
                     yield path, parsed
                     continue
                 try:
-                    yield path, embed(self.encoder, parsed)
+                    yield path, embed(self.encoder, parsed, timer)
                 except Exception as e:
                     yield path, f"{path}: could not embed: {type(e).__name__}: {e}"
 
@@ -276,10 +309,10 @@ class Ingestor:
         return len(todo) > 1 and self.workers > 1
 
     def _parsed(self, todo: list[tuple[Path, str, str]],
-                on_page: PageCallback | None = None) -> Generator[tuple[Path, Document | str]]:
+                on_page: PageCallback | None = None) -> Generator[tuple[Path, Parsed]]:
         if not self._pooled(todo) or main_rerun_problem():
             for f, d, _ in todo:
-                yield f, _parse(self.parser_config, str(f), d, self.allow_imports, on_page)
+                yield f, _parse_timed(self.parser_config, str(f), d, self.allow_imports, on_page)
             return
         queue = list(reversed(todo))
         while queue:
@@ -292,7 +325,7 @@ class Ingestor:
                     yield from self._pool_parse([item], 1, on_page)
 
     def _pool_parse(self, queue: list, workers: int,
-                    on_page: PageCallback | None = None) -> Iterator[tuple[Path, Document | str]]:
+                    on_page: PageCallback | None = None) -> Iterator[tuple[Path, Parsed]]:
         """Parse files popped from `queue` in a process pool, 2 per worker in flight; a file
         leaves `queue` only when its result is in. Raises BrokenProcessPool if a worker dies
         while several files are in flight; with one file, that file fails instead. However this
@@ -311,7 +344,7 @@ class Ingestor:
             while waiting or pending:
                 while waiting and len(pending) < 2 * workers:
                     f, d, sha = item = waiting.pop()
-                    pending[pool.submit(_parse, self.parser_config, str(f), d, self.allow_imports)] = item
+                    pending[pool.submit(_parse_timed, self.parser_config, str(f), d, self.allow_imports)] = item
                 processes.update(pool._processes or {})
                 done, _ = cf.wait(pending, timeout=PROGRESS_POLL_S, return_when=cf.FIRST_COMPLETED)
                 _drain(reports, on_page)
@@ -322,7 +355,7 @@ class Ingestor:
                     except BrokenProcessPool:
                         if len(queue) > 1:
                             raise
-                        result = f"{item[0]}: the parser process died ({exit_cause(_exit_code(processes))})"
+                        result = Parsed(f"{item[0]}: the parser process died ({exit_cause(_exit_code(processes))})", {})
                     queue.remove(item)
                     yield item[0], result
         finally:

@@ -100,7 +100,10 @@ class Pipeline:
         `on_page` hears (doc id, pages done, pages in all)."""
         if isinstance(paths, (str, Path)):
             paths = [paths]
-        return self.ingestor.run(paths, progress=progress, on_page=on_page, force=force)
+        report = self.ingestor.run(paths, progress=progress, on_page=on_page, force=force)
+        if report.added:  # the keyword index is written now, so the next process only loads it
+            self.retriever.keyword.update()
+        return report
 
     def add_documents(self, docs: Iterable[Document]) -> IngestReport:
         """Embed and store already-parsed documents (e.g. `unirag.pipelines.llamaindex.from_llamaindex`);
@@ -116,6 +119,8 @@ class Pipeline:
             report.chunks += self.store.add(embedded.doc, embedded.vectors)
             report.added.append(doc.doc_id)
             report.pages += doc.n_pages
+        if report.added:
+            self.retriever.keyword.update()
         return report
 
     def retrieve(self, query: Query | str, top_k: int = 10) -> list[Hit]:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from unirag.rag.encoders.base import Encoder
+from unirag.rag.timing import StageTimer
 from unirag.rag.types import Chunk, Query
 
 PART_KEYS = {"encoder", "text_query", "image_query"}
@@ -50,8 +51,14 @@ class CompositeEncoder(Encoder):
     def reads_cjk(self) -> bool:
         return all(e.reads_cjk for e in self._encoders)
 
-    def embed_documents(self, chunks: Sequence[Chunk]) -> np.ndarray:
-        return np.concatenate([e.embed_documents(chunks) for e in self._encoders], axis=1)
+    def embed_documents(self, chunks: Sequence[Chunk], timer: StageTimer | None = None) -> np.ndarray:
+        """The parts' vectors side by side; `timer` gets each part's seconds as "encode NAME"."""
+        timer = timer or StageTimer()
+        vecs = []
+        for e in self._encoders:
+            with timer(f"encode {e.name}"):
+                vecs.append(e.embed_documents(chunks))
+        return np.concatenate(vecs, axis=1)
 
     def embed_query(self, query: Query) -> np.ndarray:
         vecs = []

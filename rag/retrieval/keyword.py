@@ -1,7 +1,9 @@
 """BM25 keyword search (bm25s) over every chunk in the store, with CJK-aware tokens.
 
 The index is derived from the store and rebuilt when the store changes, so it can never
-hold chunks the store does not have.
+hold chunks the store does not have. An embedded store keeps it in a file beside itself
+(INDEX_FILE, see `unirag.rag.retrieval.snapshot`), so a new process loads it instead of
+rebuilding it; a stale or unreadable file is rebuilt.
 
 Chinese text is indexed as single characters plus bigrams (`unirag.rag.text.tokenize`). A single
 character is weak evidence (common characters occur in most chunks of a Chinese document, and
@@ -16,32 +18,19 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from unirag.rag.encoders.base import chunk_text
 from unirag.rag.store.base import Store
 from unirag.rag.retrieval.labels import chunk_labels, query_labels
+from unirag.rag.retrieval.snapshot import Bm25Scores, IndexFileError, Snapshot
 from unirag.rag.text import is_cjk_char, tokenize
 from unirag.rag.types import Hit, Query
 
-
+INDEX_FILE = "keyword-index.npz"  # beside an embedded store's chroma/ and crops/
+log = logging.getLogger(__name__)
 ON_PAGE_FLOOR = 1e-6  # added to the BM25 score of a chunk fetched for its page: kept even when no term matches
-
-
-@dataclass(frozen=True)
-class _Snapshot:
-    """The index of one version of the store; replaced whole, never changed in place."""
-
-    version: tuple[int, int]  # (chunk count, store revision)
-    bm25: Any  # a bm25s.BM25 (optional dependency, imported lazily)
-    ids: np.ndarray
-    modality: np.ndarray
-    doc_id: np.ndarray
-    page: np.ndarray
-    labels: dict  # label -> row numbers
 
 
 class KeywordIndex:
@@ -56,51 +45,80 @@ class KeywordIndex:
         self.store = store
         self.k1, self.b = k1, b
         self.cjk_char_weight = float(cjk_char_weight)
-        self._snapshot: _Snapshot | None = None
+        self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
 
     def to_dict(self) -> dict:
         return {"k1": self.k1, "b": self.b, "cjk_char_weight": self.cjk_char_weight}
 
-    def _index(self) -> _Snapshot:
+    def update(self) -> None:
+        """Bring the index (and its file beside the store) up to date with the store now, rather
+        than on the next search."""
+        self._index()
+
+    def _index(self) -> Snapshot:
         version = self.store.version()
         with self._lock:
             if self._snapshot is None or self._snapshot.version != version:
-                self._snapshot = self._build(version)
+                self._snapshot = self._load_or_build(version)
             return self._snapshot
 
-    def _build(self, version: tuple[int, int]) -> _Snapshot:
-        import bm25s
+    def _load_or_build(self, version: tuple[int, int]) -> Snapshot:
+        """The index from the file beside the store when it names the store's current content,
+        else built from the store (and the file written)."""
+        if version[0] == 0:
+            return Snapshot.empty(version)
+        key = self.store.content_key()  # read before the chunks: a write after it makes the file stale
+        path = self.store.index_path(INDEX_FILE)
+        config = {"k1": self.k1, "b": self.b}
+        if key is None or path is None:
+            return self._build(version)
+        try:
+            snap = Snapshot.load(path, key, config, version)
+            if snap is not None:
+                return snap
+        except IndexFileError as e:
+            log.warning("%s; rebuilding it from the store", e)
+        snap = self._build(version)
+        try:
+            snap.save(path, key, config)
+        except OSError as e:
+            log.warning("keyword index not saved to %s (%s); it is rebuilt by each new process", path, e)
+        return snap
+
+    def _build(self, version: tuple[int, int]) -> Snapshot:
+        chunks = self.store.all_chunks()
+        if not chunks:
+            return Snapshot.empty(version)
+        import bm25s  # imports numba too: only when an index is built
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)
-        chunks = self.store.all_chunks()
         bm25 = bm25s.BM25(k1=self.k1, b=self.b)
-        if chunks:
-            bm25.index([tokenize(chunk_text(c)) or ["\x00"] for c in chunks], show_progress=False)
+        bm25.index([tokenize(chunk_text(c)) or ["\x00"] for c in chunks], show_progress=False)
         labels: dict = {}
         for i, c in enumerate(chunks):
             for label in chunk_labels(c):
                 labels.setdefault(label, []).append(i)
-        return _Snapshot(version, bm25, np.asarray([c.id for c in chunks]), np.asarray([c.modality for c in chunks]),
-                         np.asarray([c.doc_id for c in chunks]), np.asarray([c.page for c in chunks]), labels)
+        return Snapshot(version, Bm25Scores.from_bm25s(bm25, len(chunks)), np.asarray([c.id for c in chunks]),
+                        np.asarray([c.modality for c in chunks]), np.asarray([c.doc_id for c in chunks]),
+                        np.asarray([c.page for c in chunks]), labels)
 
     def search(self, query: Query, k: int) -> list[Hit]:
         """Top-k chunks by BM25 score (zero-score chunks are left out)."""
         snap = self._index()
-        tokens = [t for t in tokenize(query.text) if t in snap.bm25.vocab_dict] if len(snap.ids) else []
+        tokens = [t for t in tokenize(query.text) if t in snap.bm25.vocab]
         if not tokens:
             return []
         return self._top(snap, self._scores(snap, tokens), query, k, "bm25")
 
-    def _scores(self, snap: _Snapshot, tokens: list[str]) -> np.ndarray:
+    def _scores(self, snap: Snapshot, tokens: list[str]) -> np.ndarray:
         """BM25 scores of every row, single CJK characters weighted by `cjk_char_weight`."""
         chars = [t for t in tokens if is_cjk_char(t)]
         if not chars or self.cjk_char_weight == 1.0:
-            return np.asarray(snap.bm25.get_scores(tokens), dtype=np.float32)
-        rest = [t for t in tokens if not is_cjk_char(t)]
-        scores = np.asarray(snap.bm25.get_scores(rest), dtype=np.float32) if rest else np.zeros(len(snap.ids), np.float32)
+            return snap.bm25.scores(tokens)
+        scores = snap.bm25.scores([t for t in tokens if not is_cjk_char(t)])
         if self.cjk_char_weight:
-            scores += self.cjk_char_weight * np.asarray(snap.bm25.get_scores(chars), dtype=np.float32)
+            scores += self.cjk_char_weight * snap.bm25.scores(chars)
         return scores
 
     def on_pages(self, query: Query, pages: set[tuple[str, int]], modalities: tuple[str, ...]) -> list[Hit]:
@@ -114,7 +132,7 @@ class KeywordIndex:
             mask[i] = (str(snap.doc_id[i]), int(snap.page[i])) in pages
         if not mask.any():
             return []
-        tokens = [t for t in tokenize(query.text) if t in snap.bm25.vocab_dict]
+        tokens = [t for t in tokenize(query.text) if t in snap.bm25.vocab]
         scores = self._scores(snap, tokens) if tokens else np.zeros(len(snap.ids), np.float32)
         scores = np.where(mask, scores + ON_PAGE_FLOOR, 0.0)  # above zero, so _top keeps them
         return self._top(snap, scores, query, int(mask.sum()), "page")
@@ -130,7 +148,7 @@ class KeywordIndex:
             scores[snap.labels.get(label, [])] = 1.0
         return self._top(snap, scores, query, k, "label")
 
-    def _top(self, snap: _Snapshot, scores: np.ndarray, query: Query, k: int, source: str) -> list[Hit]:
+    def _top(self, snap: Snapshot, scores: np.ndarray, query: Query, k: int, source: str) -> list[Hit]:
         for values, allowed in ((snap.modality, query.modalities), (snap.doc_id, query.doc_ids),
                                 (snap.page, query.pages)):
             if allowed:

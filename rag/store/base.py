@@ -58,6 +58,15 @@ class Store(Protocol):
         """Changes whenever the stored chunks change (derived indexes rebuild on it)."""
         ...
 
+    def content_key(self) -> str | None:
+        """Names the stored chunks as they are now, for every process: it changes with every write
+        (derived indexes kept in files are stale when it differs); None where it cannot be read."""
+        ...
+
+    def index_path(self, name: str) -> Path | None:
+        """Where a file `name` derived from the store is kept; None where the store has no folder."""
+        ...
+
     def check_encoder(self, encoder_config: dict, record: bool = True) -> None:
         """Refuse an encoder other than the one the store was built with."""
         ...

@@ -109,7 +109,7 @@ class ChromaStore:
         self._col: Any = None  # the collection (behind WriteTracked), opened on first use
         self._lock = threading.Lock()
         self.revision = 0  # bumped on every change made through this object
-        self._rows: tuple[tuple[int, int], dict] = ((-1, -1), {})  # chunk rows read by all_chunks()
+        self._rows: tuple[tuple[int, int], dict] = ((-1, -1), {})  # chunk rows read (all_chunks, hits)
         self._counted = (-1.0, -1, 0)  # (time, revision, count) of the last count
         self._stored = 0  # chunks upserted through this object (for the FAULT_KILL_AFTER_CHUNKS hook)
         self._seq = None  # the store's last write as this object last saw it (`last_write_seq`)
@@ -182,6 +182,7 @@ class ChromaStore:
         finally:
             with self._lock:
                 self._writes -= 1
+                self.revision += 1  # whatever the write changed, rows and indexes read before are stale
             if not self.url:
                 self._seq = SEEN[self._system] = self._last_write()
 
@@ -273,6 +274,25 @@ class ChromaStore:
             revision = self.revision  # after a reopen by the count
             self._counted = (now, revision, n)
         return n, revision
+
+    def content_key(self) -> str | None:
+        """The collection's id, its last write and its chunk count, for an embedded store (the
+        collection's id changes when the store is made again, the write sequence only grows);
+        None for a server store (its writes cannot be seen from here) or while a writer holds
+        the store locked."""
+        if self.url:
+            return None
+        col = self._open()
+        try:
+            seq = last_write_seq(self.path / "chroma")  # before the count: a write between makes the key stale
+        except sqlite3.OperationalError as e:
+            log.debug("%s: no content key while it is being written: %s", self.path, e)
+            return None
+        return f"{col.id}:{seq}:{self.count()}"
+
+    def index_path(self, name: str) -> Path | None:
+        """`name` beside the store's chroma/ and crops/ folders; None for a server store."""
+        return None if self.url else self.path / safe_name(name)
 
     def docs(self) -> dict[str, dict]:
         """{doc_id: {"sha256", "chunks" (stored), "expected", "source", "complete"}}. A document
@@ -417,16 +437,12 @@ class ChromaStore:
         if not ids:
             return []
         version, rows = self._rows
-        if version != self.version():
+        now = self.version()
+        if version != now:
             rows = {}
-        found = {}
+            self._rows = (now, rows)
         missing = [cid for cid in ids if cid not in rows]
-        if missing:
+        if missing:  # kept with the rows: a long-lived process soon holds those it is asked for
             res = self._read("reading hits", lambda col: col.get(ids=missing, include=["documents", "metadatas"]))
-            found = {cid: (t, m) for cid, t, m in zip(res["ids"], res["documents"], res["metadatas"])}
-        hits = []
-        for cid, score in zip(ids, scores):
-            if cid in rows or cid in found:
-                text, meta = rows.get(cid) or found[cid]
-                hits.append(self._hit(cid, text, meta, score, source))
-        return hits
+            rows.update((cid, (t, m)) for cid, t, m in zip(res["ids"], res["documents"], res["metadatas"]))
+        return [self._hit(cid, rows[cid][0], rows[cid][1], score, source) for cid, score in zip(ids, scores) if cid in rows]

@@ -88,6 +88,14 @@ def test_ls_and_rm(folder, tmp_path, capsys):
     main(["ls", "--db", db])
     assert good[0].stem + "\t" not in capsys.readouterr().out
     assert not (tmp_path / "db" / "crops" / good[0].stem).exists()
+    # the keyword index beside the store was rewritten for what is left: the next query only loads it
+    from unirag.rag.retrieval.keyword import INDEX_FILE
+    from unirag.rag.retrieval.snapshot import Snapshot
+    from unirag.rag.store import ChromaStore
+
+    key = ChromaStore(path=db).content_key()
+    snap = Snapshot.load(tmp_path / "db" / INDEX_FILE, key or "", {"k1": 1.2, "b": 0.75}, (0, 0))
+    assert snap is not None and good[0].stem not in set(snap.doc_id) and len(snap.ids) > 0
 
 
 def test_interrupted_ingest_is_repaired_without_duplicates(folder, tmp_path, capsys):

@@ -1,5 +1,6 @@
 """A cold `unirag query` / `unirag chat --cli` on the default encoder: no torch, transformers or
-sentence-transformers in the process (the query runs on ONNX Runtime), and a clean exit."""
+sentence-transformers in the process (the query runs on ONNX Runtime), no bm25s or numba (the
+keyword index written at ingest is loaded, not rebuilt), and a clean exit."""
 import json
 import os
 import subprocess
@@ -11,7 +12,7 @@ import pytest
 from unirag.parsers.samples import make_sample_docs
 from unirag.pipelines.pipeline import Pipeline
 
-HEAVY = ("torch", "transformers", "sentence_transformers")
+HEAVY = ("torch", "transformers", "sentence_transformers", "bm25s", "numba")
 ROOT = Path(__file__).resolve().parents[2]
 RUNS = 3  # consecutive cold queries checked for a clean exit
 # Runs main(argv) from the CLI module, then prints the heavy packages the process imported.

@@ -1,4 +1,5 @@
-"""Cheap per-stage wall-clock timing for the parser (two `perf_counter` calls a stage).
+"""Cheap per-stage wall-clock timing (two `perf_counter` calls a stage): the PDF parser's stages
+(STAGES), and ingest's encoding per channel and writing (`unirag bench` prints them).
 
 >>> timer = StageTimer()
 >>> with timer("tables"):
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from time import perf_counter
 
-STAGES = ("text", "ocr", "tables", "figures", "formulas", "crops", "figure_ocr", "layout")
+STAGES = ("text", "ocr", "tables", "figures", "formulas", "crops", "figure_ocr", "layout")  # the PDF parser's
 
 
 class StageTimer:
