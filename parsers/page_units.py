@@ -104,7 +104,7 @@ class PageUnits:
         out = []
         for t in self.tables.find(page, captions, taken, bboxlog):
             used.update(id(ln) for ln in lines if overlap_share(ln.bbox, t.bbox) > LINE_IN_TABLE)
-            text = f"{t.caption}\n{t.markdown}" if t.caption else t.markdown
+            text = "\n".join(x for x in (t.caption, t.markdown, t.extra) if x)
             out.append(Unit("table", t.bbox, text, payload={"caption": t.caption, "rows": t.rows, "cols": t.cols,
                                                             "html": t.html}))
         return out

@@ -36,6 +36,8 @@ SCAN_LINE_HEIGHT = 10.0  # points: the line height assumed when no lines are bel
 SCAN_PROSE = 50  # characters: longer lines without numbers end a scanned table
 SCAN_WORDY = 0.1  # share of non-space characters that are digits: below this a line is text
 SCAN_MIN_ROWS = 2  # count: the fewest numeric rows of a scanned table
+GROW_REACH = 30.0  # points: the farthest a table's bounding rule sits above (below) the cells a finder found
+RULE_SPAN = 0.5  # share of the narrower of a table and a rule they share horizontally, for the rule to bound it
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class FoundTable:
     cols: int
     caption: str = ""
     html: str = ""
+    extra: str = ""  # words inside the table's box that no cell holds (a header row or column its rules take in)
 
 
 def horizontal_rules(bboxlog: list) -> list[BBox]:
@@ -234,7 +237,7 @@ class TableFinder:
                 found = page.find_tables(clip=clip, use_layout=False, paths=paths).tables
             if found:
                 words = page.get_text("words")
-                out += self._collect(found, words, captions, taken, [], bboxlog=bboxlog)
+                out += self._collect(found, words, captions, taken, [], bboxlog=bboxlog, rules=rules)
         for i, cap in enumerate(captions):
             if cap.kind != "table" or i in taken:
                 continue
@@ -245,16 +248,18 @@ class TableFinder:
                 found = page.find_tables(clip=band, strategy="text", use_layout=False, paths=paths).tables
             if found:
                 words = page.get_text("words") if words is None else words
-                out += self._collect(found, words, captions, taken, out, text_grid=True)
+                out += self._collect(found, words, captions, taken, out, text_grid=True, rules=rules)
         return out
 
-    def _collect(self, tables, words, captions, taken, have, text_grid=False, bboxlog=None) -> list[FoundTable]:
+    def _collect(self, tables, words, captions, taken, have, text_grid=False, bboxlog=None,
+                 rules=()) -> list[FoundTable]:
         """Tables that pass the size and fill checks, with their captions. A `text_grid`
         (text-strategy) table must have a caption; its empty gap rows/columns are dropped.
-        With `bboxlog`, grids that hold a chart (plot axes and grid lines read as cells) are dropped."""
+        With `bboxlog`, grids that hold a chart (plot axes and grid lines read as cells) are dropped.
+        Boxes grow to the horizontal `rules` that bound the table (`grow_to_rules`)."""
         out: list[FoundTable] = []
         for tab in tables:
-            box = tuple(tab.bbox)
+            box = grow_to_rules(tuple(tab.bbox), rules, [c.bbox for c in captions])
             if any(_overlaps(box, t.bbox) for t in have + out) or bboxlog is not None and _chart(box, bboxlog):
                 continue
             rows = cell_texts(tab, words)
@@ -268,8 +273,45 @@ class TableFinder:
             if text_grid and cap is None:
                 continue
             out.append(FoundTable(box, to_markdown(rows), len(rows), len(rows[0]), cap.text if cap else "",
-                                  to_html(rows)))
+                                  to_html(rows), _outside(words, box, tuple(tab.bbox))))
         return out
+
+
+def grow_to_rules(box: BBox, rules, captions: list[BBox], reach: float = GROW_REACH) -> BBox:
+    """`box` grown to the horizontal rules that bound its table: a rule at most `reach` above
+    (below) it over the same columns, with no caption in between, takes in the header rows (notes)
+    it leaves out; rules inside the box widen it to their full length (the first or last column
+    a finder cut through).
+
+    >>> grow_to_rules((100, 120, 300, 200), [(80, 100, 320, 101), (80, 150, 320, 151), (80, 200, 320, 201)], [])
+    (80, 100, 320, 200)
+    """
+    x0, y0, x1, y1 = box
+    grown = True
+    while grown:
+        grown = False
+        for r in rules:
+            if min(x1, r[2]) - max(x0, r[0]) < RULE_SPAN * min(x1 - x0, r[2] - r[0]):
+                continue
+            above, below = y0 - reach <= r[1] < y0 - THIN, y1 + THIN < r[3] <= y1 + reach
+            gap = (r[0], r[3], r[2], y0) if above else (r[0], y1, r[2], r[1])
+            if (above or below) and not any(_overlaps(gap, c) for c in captions):
+                y0, y1 = (r[1], y1) if above else (y0, r[3])
+                grown = True
+            if y0 - THIN <= r[1] and r[3] <= y1 + THIN and (r[0] < x0 or r[2] > x1):
+                x0, x1 = min(x0, r[0]), max(x1, r[2])
+                grown = True
+    return (x0, y0, x1, y1)
+
+
+def _outside(words: list[tuple], box: BBox, inner: BBox) -> str:
+    """The words with their centre in `box` but not in `inner`, in reading order."""
+    def centre_in(w, b) -> bool:
+        return b[0] <= (w[0] + w[2]) / 2 <= b[2] and b[1] <= (w[1] + w[3]) / 2 <= b[3]
+    if box == inner:
+        return ""
+    out = sorted((w for w in words if centre_in(w, box) and not centre_in(w, inner)), key=lambda w: (w[5], w[6], w[7]))
+    return " ".join(w[4] for w in out)
 
 
 def scanned_table(caption: Caption, lines: list) -> tuple[BBox, list] | None:
