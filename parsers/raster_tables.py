@@ -41,7 +41,9 @@ RULE_MIN_SHARE = 0.2  # share of the region's width a horizontal rule spans, at 
 FRAME_INSET = 0.02  # share of a frame's width its sides stand out beyond the table's rules, at least
 RULE_SAME = 0.9  # share of the longer rule two rules overlap horizontally to bound the same table
 VRULE_SHARE = 0.6  # share of a table's height a vertical rule spans, at least
-BAND_RULES = 2  # count: the fewest rules that bound a table
+BAND_RULES = 2  # count: the fewest rules that bound a table (two only when no box is drawn between their ends)
+BOX_REACH = 8  # pixels: a vertical rule this near a rule's end joins it
+BOX_SIDE = 0.8  # share of a box's height its sides run, at least (corners may be rounded)
 ERASE = 2  # pixels around a rule that are whitened before its region is read
 MIN_HEIGHT = 14.0  # points: a ruled region lower than this holds no two rows of text
 OCR_PAD = 4  # points added around a table region when it is read
@@ -116,7 +118,7 @@ class RuleMap:
     """The ruling lines of a gray image (pixels) and the table regions they bound.
 
     `bands()`: groups of at least BAND_RULES horizontal rules of about the same extent, top to
-    bottom. A box drawn around a table (a screenshot's frame: outer rules longer than all the
+    bottom (two that are a drawn box's top and bottom bound no table). A box drawn around a table (a screenshot's frame: outer rules longer than all the
     inner ones at both ends, or two rules around another group) is dropped when the inner rules
     bound a table themselves; a grid (vertical rules cross its rows) is split where no vertical
     rule crosses, so two grid tables under each other are two; any other group inside another
@@ -140,7 +142,8 @@ class RuleMap:
                     break
             else:
                 groups.append([r])
-        bands = [piece for g in groups for piece in self._split_grid(self._unframe(g)) if len(piece) >= BAND_RULES]
+        bands = [piece for g in groups for piece in self._split_grid(self._unframe(g))
+                 if len(piece) > BAND_RULES or len(piece) == BAND_RULES and not self._boxed(*piece)]
         boxes = [band_box(b) for b in bands]
         frames = {i for i, b in enumerate(bands)  # a box of two rules around another table's rules
                   if len(b) == BAND_RULES and any(j != i and _holds(boxes[i], o) for j, o in enumerate(boxes))}
@@ -173,12 +176,22 @@ class RuleMap:
         """Whether a vertical rule runs from rule `a` down to rule `b`, away from their ends (a
         frame's sides do not make a grid)."""
         inset = FRAME_INSET * (a[2] - a[0])
-        x0, x1 = int(max(a[0], b[0]) + inset), int(min(a[2], b[2]) - inset)
+        return self._joined(a, b, max(a[0], b[0]) + inset, min(a[2], b[2]) - inset)
+
+    def _boxed(self, a: PxBox, b: PxBox) -> bool:
+        """Whether vertical rules join the ends of rules `a` and `b` (a drawn box: a legend, a callout)."""
+        return all(self._joined(a, b, x - BOX_REACH, x + BOX_REACH + 1, BOX_SIDE)
+                   for x in (min(a[0], b[0]), max(a[2], b[2]) - 1))
+
+    def _joined(self, a: PxBox, b: PxBox, x0: float, x1: float, share: float = 1.0) -> bool:
+        """Whether a vertical rule between x0 and x1 runs from rule `a` down to rule `b` (over
+        `share` of the way: a box's rounded corners)."""
+        lo, hi = max(int(x0), 0), min(int(x1), self.mask.shape[1])
         y0, y1 = int(a[1]), int(b[3])
-        if x1 <= x0 or y1 <= y0:
+        if hi <= lo or y1 <= y0:
             return False
-        runs = _runs(np.ascontiguousarray(self.mask[y0:y1, x0:x1].T), y1 - y0 - RULE_GAP, RULE_GAP)
-        return bool(runs)
+        need = int(share * (y1 - y0)) - RULE_GAP
+        return bool(_runs(np.ascontiguousarray(self.mask[y0:y1, lo:hi].T), need, RULE_GAP))
 
     def vertical_rules(self, box: PxBox) -> list[tuple[float, float]]:
         """x ranges (pixels) of the vertical rules inside `box` that span VRULE_SHARE of its height."""

@@ -128,3 +128,15 @@ def test_a_raster_figure_that_is_a_table_becomes_a_table(tmp_path):
     (table,) = [c for c in doc.chunks if c.modality == "table"]
     assert not [c for c in doc.chunks if c.modality == "figure"]
     assert "| Aldmere | 412 | 97.1 |" in table.text and table.caption.startswith("Figure 3")
+
+
+def test_a_drawn_box_is_not_a_table():
+    """A legend or call-out: a box (rounded corners too) with lines of text in it."""
+    im = Image.new("L", (500, 300), 255)
+    d = ImageDraw.Draw(im)
+    d.rounded_rectangle([40, 40, 460, 260], radius=12, outline=120, width=2)
+    font = ImageFont.load_default(size=22)
+    for i, label in enumerate(["11+ years", "6-10 years", "3-5 years", "1-2 years"]):
+        d.rectangle([70, 70 + 45 * i, 130, 90 + 45 * i], fill=90)
+        d.text((150, 66 + 45 * i), label, fill=0, font=font)
+    assert RuleMap(gray(im)).bands() == []
