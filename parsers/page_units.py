@@ -30,6 +30,7 @@ MIN_INNER_CHARS = 20  # a figure with less text-layer text inside is read by OCR
 LINE_IN_TABLE = 0.5  # share of a line's area inside a table: more makes it the table's text
 TABLE_OVERLAP = 0.5  # share of a figure or table inside the other: more drops the figure
 SCAN_OVERLAP = 0.3  # share of a scanned figure or table inside the other: more drops the figure
+CAPTION_SLACK = 2  # points: a title line may reach this far into its caption or table
 PICTURE_TABLE = 0.3  # share of a raster figure's area its one table covers, at least, for the figure to be that table
 
 
@@ -118,13 +119,21 @@ class PageUnits:
             return None
 
     def _ruled_scan_tables(self, page, lines, captions, used, taken) -> list[Unit]:
-        """Tables ruled in the pixels of a scanned page, read into cells, with their captions."""
+        """Tables ruled in the pixels of a scanned page, read into cells, with their captions (and
+        the title lines between a caption and its table: "TABLE III" over "Sample Executions ...")."""
         found = self._find_pixel_tables(page, tuple(page.rect)) if self.pixel_tables is not None else None
         out = []
         for t in found or []:
             cap = nearest_caption(t.bbox, captions, "table", taken, below_first=False)
             used.update(id(ln) for ln in lines if overlap_share(ln.bbox, t.bbox) > LINE_IN_TABLE)
-            out.append(_table_unit(t, cap.text if cap else ""))
+            caption = ""
+            if cap is not None:
+                top, bottom = (cap.bbox[3], t.bbox[1]) if cap.bbox[1] < t.bbox[1] else (t.bbox[3], cap.bbox[1])
+                title = [ln for ln in lines if id(ln) not in used and ln not in cap.lines
+                         and top - CAPTION_SLACK <= ln.yc <= bottom and ln.bbox[0] < t.bbox[2] and ln.bbox[2] > t.bbox[0]]
+                used.update(id(ln) for ln in title)
+                caption = join_lines([cap.text, *(ln.text for ln in title)])
+            out.append(_table_unit(t, caption))
         return out
 
     def _note_missed(self, page, captions, taken) -> None:
