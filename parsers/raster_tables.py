@@ -7,7 +7,7 @@ and its words are placed in cells: rows are the rule-separated bands of a grid (
 present) or the text lines otherwise; columns are the vertical rules, or the gaps that (nearly)
 every row leaves free. A region whose words do not fill a table, that Tesseract reads with low
 confidence (plot marks, diagrams) or that is mostly not background (a plot panel, a dark
-screenshot) is not a table.
+screenshot) or inked more than text is (a drawing) is not a table; the last two are not read.
 
 Rules are found by `unirag.parsers.pixel_rules.RuleMap`.
 """
@@ -38,6 +38,8 @@ MAX_CELL_CHARS = 40  # characters: the median cell of a table is no longer
 MIN_TABLE_CONF = 65.0  # mean Tesseract word confidence (0-100) of a region, at least: lower is a picture's marks
 PAPER_PERCENTILE = 90  # percentile of a clip's gray levels taken as its background (paper)
 PAPER_TOL = 15  # gray levels: a table region's median is at most this much darker than the background
+INK_CONTRAST = 60  # gray levels darker than the background that count as ink
+MAX_INK = 0.12  # share of a table region's pixels that are ink, at most (more: a drawing, a waveform, a photo)
 SPAN_SHARE = 0.15  # share of the rows that may cross a column gap (headers spanning columns)
 SPAN_MIN_ROWS = 3  # count: in a table of more rows, at least one row may cross a column gap
 _RULE_TEXT = re.compile(r"^[|_\-—–=~.,:;'`\"]+$")  # OCR of rule fragments, not words
@@ -186,7 +188,9 @@ class RasterTableFinder:
         """The band's region in points, with its inner rules; its rules are whitened in `clean`.
         `paper`: the gray level of the clip's background."""
         px = band_box(band)
-        light = float(np.median(clean[int(px[1]):int(px[3]), int(px[0]):int(px[2])])) >= paper - PAPER_TOL
+        area = clean[int(px[1]):int(px[3]), int(px[0]):int(px[2])]
+        light = area.size > 0 and float(np.median(area)) >= paper - PAPER_TOL \
+            and float((area < paper - INK_CONTRAST).mean()) <= MAX_INK
         vrules = rules.vertical_rules(px)
         for r in band:
             clean[max(int(r[1]) - ERASE, 0):int(r[3]) + ERASE, int(r[0]):int(r[2])] = 255
@@ -229,4 +233,4 @@ class _Region:
     box: BBox  # points
     hrules: list[float]  # y of the inner horizontal rules, points
     vrules: list[float]  # x of the inner vertical rules, points
-    light: bool  # mostly background (a table), not a filled area (a plot panel, a dark screenshot)
+    light: bool  # mostly background with some ink (text), not a filled or drawn area (a plot, a screenshot)
