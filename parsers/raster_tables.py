@@ -30,6 +30,7 @@ TABLE_PSM = 6  # Tesseract's "uniform block of text" mode: a table's row is read
 MAX_PX = 2400  # longest side of a rendered region, in pixels
 ERASE = 2  # pixels around a rule that are whitened before its region is read
 MIN_HEIGHT = 14.0  # points: a ruled region lower than this holds no two rows of text
+MIN_WIDTH = 60.0  # points: a ruled region narrower than this holds no two columns of text (a diagram's box)
 OCR_PAD = 4  # points added around a table region when it is read
 WORD_MIN_CONF = 20.0  # words read with less confidence are dropped (specks, rule fragments)
 ROW_OVERLAP = 0.5  # share of the shorter height a word and a line overlap vertically for the word to join it
@@ -164,7 +165,7 @@ class RasterTableFinder:
         clean = gray.copy()  # rules erased: Tesseract reads the cells of a grid, not its lines
         paper = float(np.percentile(gray, PAPER_PERCENTILE))
         regions = [self._region(g, rules, page_px, clean, paper) for g in bands]
-        regions = [r for r in regions if r.box[3] - r.box[1] >= MIN_HEIGHT]
+        regions = [r for r in regions if r.box[3] - r.box[1] >= MIN_HEIGHT and r.box[2] - r.box[0] >= MIN_WIDTH]
         regions = [r for r in regions if r.light]
         if not regions:
             return []
