@@ -2,7 +2,7 @@
 line-based on ruled grids, text-based inside the rules next to an unmatched caption."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pymupdf
 
@@ -36,7 +36,7 @@ SCAN_LINE_HEIGHT = 10.0  # points: the line height assumed when no lines are bel
 SCAN_PROSE = 50  # characters: longer lines without numbers end a scanned table
 SCAN_WORDY = 0.1  # share of non-space characters that are digits: below this a line is text
 SCAN_MIN_ROWS = 2  # count: the fewest numeric rows of a scanned table
-GROW_REACH = 30.0  # points: the farthest a table's bounding rule sits above (below) the cells a finder found
+GROW_REACH = 30.0  # points: the farthest a table's top rule sits above the cells a finder found
 RULE_SPAN = 0.5  # share of the narrower of a table and a rule they share horizontally, for the rule to bound it
 
 
@@ -237,7 +237,8 @@ class TableFinder:
                 found = page.find_tables(clip=clip, use_layout=False, paths=paths).tables
             if found:
                 words = page.get_text("words")
-                out += self._collect(found, words, captions, taken, [], bboxlog=bboxlog, rules=rules)
+                out += self._collect(found, words, captions, taken, [], bboxlog=bboxlog)
+        n_grids = len(out)  # the tables after these are text-based (rules without vertical lines)
         for i, cap in enumerate(captions):
             if cap.kind != "table" or i in taken:
                 continue
@@ -248,18 +249,16 @@ class TableFinder:
                 found = page.find_tables(clip=band, strategy="text", use_layout=False, paths=paths).tables
             if found:
                 words = page.get_text("words") if words is None else words
-                out += self._collect(found, words, captions, taken, out, text_grid=True, rules=rules)
-        return out
+                out += self._collect(found, words, captions, taken, out, text_grid=True)
+        return _grown(out, rules, [c.bbox for c in captions], words or [], n_grids)
 
-    def _collect(self, tables, words, captions, taken, have, text_grid=False, bboxlog=None,
-                 rules=()) -> list[FoundTable]:
+    def _collect(self, tables, words, captions, taken, have, text_grid=False, bboxlog=None) -> list[FoundTable]:
         """Tables that pass the size and fill checks, with their captions. A `text_grid`
         (text-strategy) table must have a caption; its empty gap rows/columns are dropped.
-        With `bboxlog`, grids that hold a chart (plot axes and grid lines read as cells) are dropped.
-        Boxes grow to the horizontal `rules` that bound the table (`grow_to_rules`)."""
+        With `bboxlog`, grids that hold a chart (plot axes and grid lines read as cells) are dropped."""
         out: list[FoundTable] = []
         for tab in tables:
-            box = grow_to_rules(tuple(tab.bbox), rules, [c.bbox for c in captions])
+            box = tuple(tab.bbox)
             if any(_overlaps(box, t.bbox) for t in have + out) or bboxlog is not None and _chart(box, bboxlog):
                 continue
             rows = cell_texts(tab, words)
@@ -273,17 +272,33 @@ class TableFinder:
             if text_grid and cap is None:
                 continue
             out.append(FoundTable(box, to_markdown(rows), len(rows), len(rows[0]), cap.text if cap else "",
-                                  to_html(rows), _outside(words, box, tuple(tab.bbox))))
+                                  to_html(rows)))
         return out
 
 
-def grow_to_rules(box: BBox, rules, captions: list[BBox], reach: float = GROW_REACH) -> BBox:
-    """`box` grown to the horizontal rules that bound its table: a rule at most `reach` above
-    (below) it over the same columns, with no caption in between, takes in the header rows (notes)
-    it leaves out; rules inside the box widen it to their full length (the first or last column
-    a finder cut through).
+def _grown(tables: list[FoundTable], rules, captions: list[BBox], words: list[tuple], n_grids: int) -> list[FoundTable]:
+    """The tables with their boxes grown to their bounding rules (`grow_to_rules`; the first
+    `n_grids`, whose vertical lines close their header in, only in width), neither over a caption
+    nor into another table; words the grown box adds are kept in `extra`."""
+    out = []
+    for i, t in enumerate(tables):
+        others = [o.bbox for j, o in enumerate(tables) if j != i]
+        box = grow_to_rules(t.bbox, rules, captions + others, GROW_REACH if i >= n_grids else 0.0)
+        if box == t.bbox or any(_overlaps(box, o) for o in others):
+            out.append(t)
+        else:
+            out.append(replace(t, bbox=box, extra=_outside(words, box, t.bbox)))
+    return out
 
-    >>> grow_to_rules((100, 120, 300, 200), [(80, 100, 320, 101), (80, 150, 320, 151), (80, 200, 320, 201)], [])
+
+def grow_to_rules(box: BBox, rules, barriers: list[BBox], reach: float = GROW_REACH) -> BBox:
+    """`box` grown to the horizontal rules that bound its table: a rule at most `reach` above it
+    over the same columns, with no barrier (a caption, another table) between them or on it,
+    takes in the header rows a finder left out (a booktabs table found from its mid rule); rules
+    inside the box widen it to their full length (the first or last column a finder cut through).
+    Nothing is taken from below: a page footer's rule is as near as a table's notes.
+
+    >>> grow_to_rules((100, 120, 300, 200), [(80, 100, 320, 101), (80, 150, 320, 151), (80, 230, 320, 231)], [])
     (80, 100, 320, 200)
     """
     x0, y0, x1, y1 = box
@@ -293,11 +308,8 @@ def grow_to_rules(box: BBox, rules, captions: list[BBox], reach: float = GROW_RE
         for r in rules:
             if min(x1, r[2]) - max(x0, r[0]) < RULE_SPAN * min(x1 - x0, r[2] - r[0]):
                 continue
-            above, below = y0 - reach <= r[1] < y0 - THIN, y1 + THIN < r[3] <= y1 + reach
-            gap = (r[0], r[3], r[2], y0) if above else (r[0], y1, r[2], r[1])
-            if (above or below) and not any(_overlaps(gap, c) for c in captions):
-                y0, y1 = (r[1], y1) if above else (y0, r[3])
-                grown = True
+            if y0 - reach <= r[1] < y0 - THIN and not any(_overlaps((r[0], r[1], r[2], y0), c) for c in barriers):
+                y0, grown = r[1], True
             if y0 - THIN <= r[1] and r[3] <= y1 + THIN and (r[0] < x0 or r[2] > x1):
                 x0, x1 = min(x0, r[0]), max(x1, r[2])
                 grown = True

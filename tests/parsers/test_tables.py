@@ -96,3 +96,8 @@ def test_a_table_box_does_not_grow_over_a_caption():
 
 def test_a_narrow_rule_beside_a_table_does_not_widen_it():
     assert grow_to_rules((300, 100, 500, 200), [(50, 150, 200, 151)], []) == (300, 100, 500, 200)
+
+
+def test_a_rule_below_a_table_is_not_taken_in():
+    """A page footer's rule sits as near under a table as the table's own notes would."""
+    assert grow_to_rules((73, 85, 522, 155), [(73, 170, 522, 171)], []) == (73, 85, 522, 155)
