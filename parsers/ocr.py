@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import pymupdf
 
 from unirag.parsers.layout import join_lines
-from unirag.parsers.lines import Line
+from unirag.parsers.lines import BBox, Line
 from unirag.parsers.png import png_bytes
 
 MIN_TEXT_CHARS = 30  # fewer characters than this counts as "no text layer"
@@ -48,10 +48,18 @@ def looks_scanned(page: pymupdf.Page, text_chars: int) -> bool:
 
 
 @dataclass(frozen=True)
+class OcrWord:
+    text: str
+    bbox: BBox  # points
+    confidence: float  # 0-100
+
+
+@dataclass(frozen=True)
 class OcrPage:
     lines: list[Line]
     languages: str  # the language set that produced `lines`
     confidence: float  # mean word confidence, 0-100
+    words: tuple[OcrWord, ...] = ()  # every word read, in reading order (table cells are built from them)
 
 
 class PageOcr:
@@ -62,12 +70,13 @@ class PageOcr:
     """
 
     def __init__(self, languages: str = "eng+chi_sim", dpi: int = 150, jobs: int = 2, retry: bool = True,
-                 min_word_conf: float = 0.0) -> None:
+                 min_word_conf: float = 0.0, psm: int | None = None) -> None:
         self.languages = languages
         self.dpi = dpi
         self.jobs = jobs
         self.retry = retry  # False: all languages at once, no second pass
         self.min_word_conf = min_word_conf  # words read with less confidence are dropped
+        self.psm = psm  # Tesseract's page segmentation mode (None: its default, 3); 6 reads a table's rows across
 
     def lines(self, pages: list[pymupdf.Page]) -> list[OcrPage]:
         """One `OcrPage` per page, in order; raises `OcrUnavailable` if Tesseract fails."""
@@ -110,9 +119,10 @@ class PageOcr:
     def _run(self, images: list[tuple[bytes, int]], languages: str) -> list[OcrPage]:
         """One Tesseract process over `images` (several through a list file)."""
         env = dict(os.environ, OMP_THREAD_LIMIT="1")  # ~7x faster on few cores
+        psm = ["--psm", str(self.psm)] if self.psm is not None else []
         with tempfile.TemporaryDirectory(prefix="unirag-ocr-") as tmp:
             if len(images) == 1:
-                cmd = ["tesseract", "stdin", "stdout", "-l", languages, "--dpi", str(images[0][1]), "hocr"]
+                cmd = ["tesseract", "stdin", "stdout", "-l", languages, "--dpi", str(images[0][1]), *psm, "hocr"]
                 data = images[0][0]
             else:  # each PNG carries its dpi (pHYs), which Tesseract reads
                 names = []
@@ -123,7 +133,7 @@ class PageOcr:
                 listing = os.path.join(tmp, "images.txt")
                 with open(listing, "w") as f:
                     f.write("\n".join(names) + "\n")
-                cmd, data = ["tesseract", listing, "stdout", "-l", languages, "hocr"], None
+                cmd, data = ["tesseract", listing, "stdout", "-l", languages, *psm, "hocr"], None
             try:
                 done = subprocess.run(cmd, input=data, capture_output=True, env=env,
                                       timeout=TIMEOUT_S * len(images))
@@ -141,7 +151,7 @@ class PageOcr:
         out = []
         for div, (_, dpi) in zip(pages, images):
             lines, confidence = parse_hocr(div, 72.0 / dpi, self.min_word_conf)
-            out.append(OcrPage(lines, languages, confidence))
+            out.append(OcrPage(lines, languages, confidence, hocr_words(div, 72.0 / dpi)))
         return out
 
 
@@ -184,6 +194,18 @@ def parse_hocr(hocr: bytes | ET.Element, scale: float, min_word_conf: float = 0.
             size = float(_prop(span, "x_size") or (box[3] - box[1]) / scale) * scale
             out.append(Line(join_lines([(w.text or "").strip() for w in words]), box, round(size, 1), False, 0.0, block))
     return out, sum(confs) / len(confs) if confs else 0.0
+
+
+def hocr_words(root: ET.Element, scale: float) -> tuple[OcrWord, ...]:
+    """Every non-empty word of an hOCR page, bboxes in points (pixels x `scale`)."""
+    out = []
+    for w in root.iter(f"{_NS}span"):
+        text = (w.text or "").strip()
+        m = _BBOX.search(w.get("title", ""))
+        if w.get("class") == "ocrx_word" and text and m:
+            box = tuple(int(v) * scale for v in m.groups())
+            out.append(OcrWord(text, (box[0], box[1], box[2], box[3]), float(_prop(w, "x_wconf") or 0)))
+    return tuple(out)
 
 
 def _prop(node: ET.Element, key: str) -> str | None:

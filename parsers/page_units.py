@@ -14,7 +14,8 @@ from unirag.parsers.layout import HeadingDetector, Unit, group_blocks, join_line
 from unirag.parsers.lines import Line
 from unirag.parsers.ocr import OcrUnavailable, PageOcr
 from unirag.parsers.png import png_bytes
-from unirag.parsers.tables import TableFinder, scanned_table
+from unirag.parsers.raster_tables import RasterTable, RasterTableFinder
+from unirag.parsers.tables import TableFinder, scanned_table, to_html, to_markdown
 from unirag.rag.timing import StageTimer
 
 MAX_BLOCK_CHARS = 1200  # characters: longer text blocks are split at line boundaries
@@ -28,11 +29,13 @@ MAX_OCR_PX = 2000  # longest side of a figure rendered for OCR
 MIN_INNER_CHARS = 20  # a figure with less text-layer text inside is read by OCR
 LINE_IN_TABLE = 0.5  # share of a line's area inside a table: more makes it the table's text
 TABLE_OVERLAP = 0.5  # share of a figure or table inside the other: more drops the figure
-SCAN_OVERLAP = 0.3
+SCAN_OVERLAP = 0.3  # share of a scanned figure or table inside the other: more drops the figure
+CAPTION_SLACK = 2  # points: a title line may reach this far into its caption or table
+PICTURE_TABLE = 0.3  # share of a raster figure's area its one table covers, at least, for the figure to be that table
 DRAWN_RELATION = "=<>≤≥≈"  # a row of drawn text holding one of these is an equation
 DRAWN_LANGUAGE = "eng"  # Tesseract model rows of drawn text are read with
 DRAWN_DPI = 300  # dots per inch rows of drawn text are read at (glyph outlines are small)
-DRAWN_PAD = 2  # points of margin around a row of drawn text when it is read  # share of a scanned figure or table inside the other: more drops the figure
+DRAWN_PAD = 2  # points of margin around a row of drawn text when it is read
 
 
 class PageUnits:
@@ -40,12 +43,16 @@ class PageUnits:
 
     Raster figures with (almost) no text-layer text inside are read by `figure_ocr` (a
     `PageOcr`; None: not read), so their labels, legends and titles join their surrogate.
-    Images in `skip_images` (`figures.image_key`s of repeated logos) are not figures. Time spent per stage is added
-    to `timer` (a `StageTimer`).
+    Images in `skip_images` (`figures.image_key`s of repeated logos) are not figures. `pixel_tables`
+    (None: not searched) finds tables drawn in pixels: on scanned pages and in those raster
+    figures (a figure that is one table becomes a table). A table caption on a scanned page that no
+    table was found for is noted in `warnings` (the table's text stays in the page chunk). Time
+    spent per stage is added to `timer` (a `StageTimer`).
     """
 
     def __init__(self, headings: HeadingDetector, crop_dpi: int = CROP_DPI, timer: StageTimer | None = None,
-                 figure_ocr: PageOcr | None = None, skip_images: frozenset[tuple] = frozenset()) -> None:
+                 figure_ocr: PageOcr | None = None, skip_images: frozenset[tuple] = frozenset(),
+                 pixel_tables: RasterTableFinder | None = None) -> None:
         self.headings = headings
         self.crop_dpi = crop_dpi
         self.timer = timer or StageTimer()
@@ -53,6 +60,8 @@ class PageUnits:
         self.figures = FigureFinder()
         self.figure_ocr = figure_ocr
         self.skip_images = skip_images
+        self.pixel_tables = pixel_tables
+        self.warnings: list[str] = []
         self._read: dict[bytes, str] = {}  # OCR text by crop digest: duplicate slides are read once
 
     def units(self, page: pymupdf.Page, lines: list[Line], scanned: bool,
@@ -74,7 +83,9 @@ class PageUnits:
                     units += self._drawn_rows(bboxlog, lines, units)
         else:
             with self.timer("tables"):
+                units += self._ruled_scan_tables(page, lines, captions, used, taken)
                 units += self._scanned_tables(lines, captions, used, taken)
+                self._note_missed(page, captions, taken)
             with self.timer("figures"):
                 units += self._scanned_figures(page, lines, captions, cap_ids, used, taken, units)
         for i in taken:
@@ -86,6 +97,9 @@ class PageUnits:
                 units.append(Unit("formula", f.bbox, f.text, payload={"number": f.number}))
         with self.timer("crops"):
             display = self._add_crops(page, units)
+        if self.pixel_tables is not None and display is not None and not scanned:
+            with self.timer("tables"):
+                self._picture_tables(page, display, units)
         if self.figure_ocr is not None and display is not None:
             with self.timer("figure_ocr"):
                 self._read_figures(page, display, units)
@@ -98,10 +112,59 @@ class PageUnits:
         out = []
         for t in self.tables.find(page, captions, taken, bboxlog):
             used.update(id(ln) for ln in lines if overlap_share(ln.bbox, t.bbox) > LINE_IN_TABLE)
-            text = f"{t.caption}\n{t.markdown}" if t.caption else t.markdown
+            text = "\n".join(x for x in (t.caption, t.markdown, t.extra) if x)
             out.append(Unit("table", t.bbox, text, payload={"caption": t.caption, "rows": t.rows, "cols": t.cols,
                                                             "html": t.html}))
         return out
+
+    def _find_pixel_tables(self, page: pymupdf.Page, clip, display=None):
+        """`RasterTableFinder.find`, or None when Tesseract is missing (reported once per document elsewhere)."""
+        assert self.pixel_tables is not None
+        try:
+            return self.pixel_tables.find(page, clip, display)
+        except OcrUnavailable:
+            return None
+
+    def _ruled_scan_tables(self, page, lines, captions, used, taken) -> list[Unit]:
+        """Tables ruled in the pixels of a scanned page, read into cells, with their captions (and
+        the title lines between a caption and its table: "TABLE III" over "Sample Executions ...")."""
+        found = self._find_pixel_tables(page, tuple(page.rect)) if self.pixel_tables is not None else None
+        out = []
+        for t in found or []:
+            cap = nearest_caption(t.bbox, captions, "table", taken, below_first=False)
+            used.update(id(ln) for ln in lines if overlap_share(ln.bbox, t.bbox) > LINE_IN_TABLE)
+            caption = ""
+            if cap is not None:
+                top, bottom = (cap.bbox[3], t.bbox[1]) if cap.bbox[1] < t.bbox[1] else (t.bbox[3], cap.bbox[1])
+                title = [ln for ln in lines if id(ln) not in used and ln not in cap.lines
+                         and top - CAPTION_SLACK <= ln.yc <= bottom and ln.bbox[0] < t.bbox[2] and ln.bbox[2] > t.bbox[0]]
+                used.update(id(ln) for ln in title)
+                caption = join_lines([cap.text, *(ln.text for ln in title)])
+            out.append(_table_unit(t, caption))
+        return out
+
+    def _note_missed(self, page, captions, taken) -> None:
+        self.warnings += [f"page {page.number + 1}: no table found for the caption {c.text[:40]!r}; its text "
+                          "stays in the page" for i, c in enumerate(captions) if c.kind == "table" and i not in taken]
+
+    def _picture_tables(self, page: pymupdf.Page, display: pymupdf.DisplayList, units: list[Unit]) -> None:
+        """Tables in raster figures without text of their own. A figure that is one table becomes
+        that table (its box, crop and caption kept; the picture's words, a title over the table
+        too, are still read as a figure's); smaller tables in a figure are added beside it."""
+        for u in [u for u in units if u.kind == "figure" and u.payload.get("needs_ocr")]:
+            found = self._find_pixel_tables(page, u.bbox, display)
+            if not found:
+                continue
+            caption = u.payload.get("caption", "")
+            first = found[0]
+            if len(found) == 1 and _area(first.bbox) >= PICTURE_TABLE * _area(u.bbox):
+                table = _table_unit(first, caption)
+                u.kind, u.text = "table", table.text
+                u.payload.update(table.payload)
+                continue
+            added = [_table_unit(t, caption) for t in found]
+            self._add_crops(page, added)
+            units += added
 
     def _scanned_tables(self, lines, captions, used, taken) -> list[Unit]:
         """Tables on an OCR'd page: the caption, its title and the numeric rows under it."""
@@ -248,3 +311,14 @@ class PageUnits:
                 pix.set_dpi(dpi, dpi)  # same PNG bytes as page.get_pixmap(dpi=dpi)
             u.payload["image"] = png_bytes(pix)
         return display
+
+
+def _table_unit(t: RasterTable, caption: str) -> Unit:
+    rows = [list(r) for r in t.rows]
+    md = to_markdown(rows)
+    return Unit("table", t.bbox, f"{caption}\n{md}" if caption else md,
+                payload={"caption": caption, "rows": len(rows), "cols": len(rows[0]), "html": to_html(rows), "ocr": True})
+
+
+def _area(b) -> float:
+    return max(b[2] - b[0], 0) * max(b[3] - b[1], 0)

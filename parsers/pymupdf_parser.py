@@ -27,6 +27,7 @@ from unirag.parsers.layout import HeadingDetector, Unit, group_blocks, reading_o
 from unirag.parsers.lines import Line, RepeatFilter, extract_lines
 from unirag.parsers.ocr import OcrUnavailable, PageOcr, looks_scanned
 from unirag.parsers.page_units import PageUnits
+from unirag.parsers.raster_tables import RasterTableFinder
 from unirag.rag.timing import StageTimer
 
 log = logging.getLogger(__name__)
@@ -158,8 +159,13 @@ class PdfParser:
         repeat = RepeatFilter([(p.height, p.lines) for p in pages])
         headings = HeadingDetector.for_pages([p.lines for p in pages])
         images = [_image_info(page) for page in pdf]  # once per page: it interprets the page
-        assembler = PageUnits(headings, self.crop_dpi, timer, self._figure_ocr(pages),
-                              repeated_images(images))
+        language = self._ocr_language(pages)
+        figure_ocr = tables = None
+        if language is not None:
+            tables = RasterTableFinder(language, self.ocr_jobs)
+            if self.figure_ocr:
+                figure_ocr = PageOcr(language, self.ocr_dpi, self.ocr_jobs, retry=False, min_word_conf=FIGURE_WORD_CONF)
+        assembler = PageUnits(headings, self.crop_dpi, timer, figure_ocr, repeated_images(images), tables)
         builder = ChunkBuilder(doc_id)
         for i, pt in enumerate(pages):
             page = pdf[i]
@@ -176,12 +182,13 @@ class PdfParser:
                 builder.add_page(i + 1, units, page_text, tuple(page.rect))
             if on_page is not None:
                 on_page(i + 1, len(pages))
+        warnings += [f"{path}: {w}" for w in assembler.warnings]
         with timer("layout"):
             return builder.chunks()
 
-    def _figure_ocr(self, pages: list[_PageText]) -> PageOcr | None:
-        """The reader for raster figures: in the document's script, one pass, unsure words dropped."""
-        if self.ocr == "off" or not self.figure_ocr:
+    def _ocr_language(self, pages: list[_PageText]) -> str | None:
+        """The one language raster figures and tables are read in: the document's script (None: OCR is off)."""
+        if self.ocr == "off":
             return None
         langs = self.ocr_languages.split("+")
         sample = "".join(ln.text for p in pages[:20] for ln in p.lines)[:20000]
@@ -190,7 +197,7 @@ class PdfParser:
             lang = cjk[0]  # a CJK model reads the Latin labels too; two models at once cost 25% more
         else:
             lang = ([x for x in langs if x not in cjk] or langs)[0]
-        return PageOcr(lang, self.ocr_dpi, self.ocr_jobs, retry=False, min_word_conf=FIGURE_WORD_CONF)
+        return lang
 
 
 def _image_info(page: pymupdf.Page) -> list[dict]:

@@ -2,7 +2,7 @@
 line-based on ruled grids, text-based inside the rules next to an unmatched caption."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pymupdf
 
@@ -36,6 +36,8 @@ SCAN_LINE_HEIGHT = 10.0  # points: the line height assumed when no lines are bel
 SCAN_PROSE = 50  # characters: longer lines without numbers end a scanned table
 SCAN_WORDY = 0.1  # share of non-space characters that are digits: below this a line is text
 SCAN_MIN_ROWS = 2  # count: the fewest numeric rows of a scanned table
+GROW_REACH = 30.0  # points: the farthest a table's top rule sits above the cells a finder found
+RULE_SPAN = 0.5  # share of the narrower of a table and a rule they share horizontally, for the rule to bound it
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class FoundTable:
     cols: int
     caption: str = ""
     html: str = ""
+    extra: str = ""  # words inside the table's box that no cell holds (a header row or column its rules take in)
 
 
 def horizontal_rules(bboxlog: list) -> list[BBox]:
@@ -235,6 +238,7 @@ class TableFinder:
             if found:
                 words = page.get_text("words")
                 out += self._collect(found, words, captions, taken, [], bboxlog=bboxlog)
+        n_grids = len(out)  # the tables after these are text-based (rules without vertical lines)
         for i, cap in enumerate(captions):
             if cap.kind != "table" or i in taken:
                 continue
@@ -246,7 +250,7 @@ class TableFinder:
             if found:
                 words = page.get_text("words") if words is None else words
                 out += self._collect(found, words, captions, taken, out, text_grid=True)
-        return out
+        return _grown(out, rules, [c.bbox for c in captions], words or [], n_grids)
 
     def _collect(self, tables, words, captions, taken, have, text_grid=False, bboxlog=None) -> list[FoundTable]:
         """Tables that pass the size and fill checks, with their captions. A `text_grid`
@@ -270,6 +274,56 @@ class TableFinder:
             out.append(FoundTable(box, to_markdown(rows), len(rows), len(rows[0]), cap.text if cap else "",
                                   to_html(rows)))
         return out
+
+
+def _grown(tables: list[FoundTable], rules, captions: list[BBox], words: list[tuple], n_grids: int) -> list[FoundTable]:
+    """The tables with their boxes grown to their bounding rules (`grow_to_rules`; the first
+    `n_grids`, whose vertical lines close their header in, only in width), neither over a caption
+    nor into another table; words the grown box adds are kept in `extra`."""
+    out = []
+    for i, t in enumerate(tables):
+        others = [o.bbox for j, o in enumerate(tables) if j != i]
+        box = grow_to_rules(t.bbox, rules, captions + others, GROW_REACH if i >= n_grids else 0.0)
+        if box == t.bbox or any(_overlaps(box, o) for o in others):
+            out.append(t)
+        else:
+            out.append(replace(t, bbox=box, extra=_outside(words, box, t.bbox)))
+    return out
+
+
+def grow_to_rules(box: BBox, rules, barriers: list[BBox], reach: float = GROW_REACH) -> BBox:
+    """`box` grown to the horizontal rules that bound its table: a rule at most `reach` above it
+    over the same columns, with no barrier (a caption, another table) between them or on it,
+    takes in the header rows a finder left out (a booktabs table found from its mid rule); rules
+    inside the box widen it to their full length (the first or last column a finder cut through).
+    Nothing is taken from below: a page footer's rule is as near as a table's notes.
+
+    >>> grow_to_rules((100, 120, 300, 200), [(80, 100, 320, 101), (80, 150, 320, 151), (80, 230, 320, 231)], [])
+    (80, 100, 320, 200)
+    """
+    x0, y0, x1, y1 = box
+    grown = True
+    while grown:
+        grown = False
+        for r in rules:
+            if min(x1, r[2]) - max(x0, r[0]) < RULE_SPAN * min(x1 - x0, r[2] - r[0]):
+                continue
+            if y0 - reach <= r[1] < y0 - THIN and not any(_overlaps((r[0], r[1], r[2], y0), c) for c in barriers):
+                y0, grown = r[1], True
+            if y0 - THIN <= r[1] and r[3] <= y1 + THIN and (r[0] < x0 or r[2] > x1):
+                x0, x1 = min(x0, r[0]), max(x1, r[2])
+                grown = True
+    return (x0, y0, x1, y1)
+
+
+def _outside(words: list[tuple], box: BBox, inner: BBox) -> str:
+    """The words with their centre in `box` but not in `inner`, in reading order."""
+    def centre_in(w, b) -> bool:
+        return b[0] <= (w[0] + w[2]) / 2 <= b[2] and b[1] <= (w[1] + w[3]) / 2 <= b[3]
+    if box == inner:
+        return ""
+    out = sorted((w for w in words if centre_in(w, box) and not centre_in(w, inner)), key=lambda w: (w[5], w[6], w[7]))
+    return " ".join(w[4] for w in out)
 
 
 def scanned_table(caption: Caption, lines: list) -> tuple[BBox, list] | None:

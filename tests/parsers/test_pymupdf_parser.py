@@ -180,10 +180,10 @@ def test_scanned_without_ocr_warns(sample, tmp_path):
 def test_missing_tesseract_is_a_warning(sample, tmp_path, monkeypatch):
     from unirag.parsers.ocr import OcrUnavailable, PageOcr
 
-    def fail(self, pages):
+    def fail(self, images, languages):
         raise OcrUnavailable("OCR failed (tesseract not found)")
 
-    monkeypatch.setattr(PageOcr, "lines", fail)
+    monkeypatch.setattr(PageOcr, "_run", fail)  # every reader: pages, figures and ruled table regions
     doc = PdfParser().parse(make_scanned_pdf(sample, tmp_path / "scanned.pdf"))
     assert [c.modality for c in doc.chunks] == ["page", "page", "page"]
     assert any("tesseract not found" in w for w in doc.warnings)

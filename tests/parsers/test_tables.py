@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pymupdf
 
-from unirag.parsers.tables import _chart, compact, grid_region, horizontal_rules, rule_paths, ruled_region
+from unirag.parsers.tables import _chart, compact, grid_region, grow_to_rules, horizontal_rules, rule_paths, ruled_region
 
 PAGE = (0.0, 0.0, 595.0, 842.0)
 
@@ -79,3 +79,25 @@ def test_white_background_fill_is_not_a_rule():
     assert box == (297, 97, 543, 163)
     found = page.find_tables(clip=pymupdf.Rect(box), use_layout=False, paths=paths).tables
     assert [(t.row_count, t.col_count) for t in found] == [(3, 3)]
+
+
+def test_a_table_box_grows_to_its_top_rule_and_the_full_rule_width():
+    """A finder that starts at the mid rule and stops at the last column's left edge: the box takes
+    in the header row above (up to the top rule) and the rules' full width (issue #21 item 6)."""
+    rules = [(73, 85, 522, 86), (73, 110, 522, 111), (73, 155, 522, 156)]
+    assert grow_to_rules((80, 111, 484, 155), rules, []) == (73, 85, 522, 155)
+
+
+def test_a_table_box_does_not_grow_over_a_caption():
+    rules = [(73, 60, 522, 61), (73, 110, 522, 111), (73, 155, 522, 156)]
+    caption = (150, 70, 450, 80)  # between the table and the rule of something above it
+    assert grow_to_rules((73, 90, 522, 155), rules, [caption])[1] == 90
+
+
+def test_a_narrow_rule_beside_a_table_does_not_widen_it():
+    assert grow_to_rules((300, 100, 500, 200), [(50, 150, 200, 151)], []) == (300, 100, 500, 200)
+
+
+def test_a_rule_below_a_table_is_not_taken_in():
+    """A page footer's rule sits as near under a table as the table's own notes would."""
+    assert grow_to_rules((73, 85, 522, 155), [(73, 170, 522, 171)], []) == (73, 85, 522, 155)
