@@ -78,6 +78,10 @@ class Encoder(ABC):
     def embed_documents(self, chunks: Sequence[Chunk]) -> np.ndarray:
         """Return an array of shape (len(chunks), dim)."""
 
+    def warm_up(self) -> None:
+        """Load the model now (ingest calls it while the first files parse); by default nothing to load."""
+        return None
+
     @abstractmethod
     def embed_query(self, query: Query) -> np.ndarray:
         """Return an array of shape (dim,)."""

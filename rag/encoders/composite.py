@@ -50,6 +50,10 @@ class CompositeEncoder(Encoder):
     def reads_cjk(self) -> bool:
         return all(e.reads_cjk for e in self._encoders)
 
+    def warm_up(self) -> None:
+        for e in self._encoders:
+            e.warm_up()
+
     def embed_documents(self, chunks: Sequence[Chunk]) -> np.ndarray:
         return np.concatenate([e.embed_documents(chunks) for e in self._encoders], axis=1)
 

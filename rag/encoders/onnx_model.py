@@ -36,7 +36,8 @@ class OnnxSentenceModel:
         self._lower = False
         self._lock = threading.Lock()
 
-    def _load(self):
+    def load(self):
+        """(session, tokenizer), loaded on the first call."""
         with self._lock:
             if self._session is None:
                 ort = require("onnxruntime", "text")
@@ -55,7 +56,7 @@ class OnnxSentenceModel:
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Vectors of shape (len(texts), dim); batches are formed by length so little is padded."""
-        session, tokenizer = self._load()
+        session, tokenizer = self.load()
         texts = [t.lower() for t in texts] if self._lower else list(texts)
         if not texts:
             return np.zeros((0, session.get_outputs()[0].shape[-1]), np.float32)
