@@ -270,6 +270,7 @@ class Ingestor:
             report.warnings.append(f"parsed in this process, not in {self.workers} parser processes: "
                                    f"{main_rerun_problem()} (parser processes re-run it)")
         planned = {d: _page_count(f) for f, d, _ in todo}
+        todo.sort(key=lambda item: -planned[item[1]])  # longest first: no long file parses alone at the end
         bar = tqdm(total=sum(planned.values()), desc="ingest", unit="page", disable=not progress or not todo)
         pages = _PageProgress(bar, on_page)
         # the encoder's model loads while the first files parse (parser processes, or OCR's Tesseract)
