@@ -47,6 +47,10 @@ class CompositeEncoder(Encoder):
         return sum(e.dim for e in self._encoders)
 
     @property
+    def part_dims(self) -> tuple[int, ...]:
+        return tuple(d for e in self._encoders for d in e.part_dims)
+
+    @property
     def reads_cjk(self) -> bool:
         return all(e.reads_cjk for e in self._encoders)
 
