@@ -329,3 +329,22 @@ def test_table_split_across_pages_is_noted(tmp_path):
     tables = [c for c in PdfParser(ocr="off").parse(tmp_path / "split.pdf").chunks if c.modality == "table"]
     assert [t.page for t in tables] == [1, 2]
     assert "continues" not in tables[0].meta and tables[1].meta["continues"] == tables[0].id
+
+
+def test_figures_of_many_pages_are_read_in_one_ocr_batch(sample, tmp_path, monkeypatch):
+    if shutil.which("tesseract") is None:
+        pytest.skip("tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-chi-sim)")
+    from unirag.parsers.ocr import PageOcr
+
+    path = tmp_path / "repeated.pdf"
+    with pymupdf.open(sample) as src, pymupdf.open() as out:
+        for _ in range(3):
+            out.insert_pdf(src, from_page=2, to_page=2)  # the page with the raster chart
+        out.save(path)
+    calls = []
+    read = PageOcr.images
+    monkeypatch.setattr(PageOcr, "images", lambda self, images: calls.append(len(images)) or read(self, images))
+    doc = PdfParser(ocr_languages="eng").parse(path)
+    figures = [c for c in doc.chunks if c.modality == "figure"]
+    assert len(figures) == 3 and all("State of charge" in f.text for f in figures)
+    assert calls == [1]  # one batch for the document; the repeated chart is read once
