@@ -20,7 +20,7 @@ import numpy as np
 
 from unirag.rag.context import contextualize, excerpt
 from unirag.rag.encoders.base import Encoder, chunk_text
-from unirag.rag.types import Document
+from unirag.rag.types import Chunk, Document
 
 ZERO_NORM = 1e-12  # a vector part shorter than this is all zeros (a channel with nothing to say)
 
@@ -39,13 +39,7 @@ def embed_document(encoder: Encoder, doc: Document) -> np.ndarray:
     vectors = np.zeros((len(chunks), encoder.dim), np.float32)
     if own:
         vectors[own] = encoder.embed_documents([chunks[i] for i in own])
-    row = {c.id: i for i, c in enumerate(chunks)}
-    for i, c in enumerate(chunks):
-        linked = [row[lid] for lid in c.links if lid in row and chunks[row[lid]].modality == "text"]
-        if c.is_visual and c.modality != "page" and linked:
-            weights = [len(chunk_text(c))] + [len(excerpt(chunks[j].text, head=chunks[j].order > c.order))
-                                              for j in linked]
-            vectors[i] = unit_parts(np.average(vectors[[i, *linked]], axis=0, weights=weights), encoder.part_dims)
+    _join_linked_text(vectors, chunks, encoder.part_dims)
     by_page: dict[int, list[int]] = {}
     for i in own:
         by_page.setdefault(chunks[i].page, []).append(i)
@@ -59,6 +53,19 @@ def embed_document(encoder: Encoder, doc: Document) -> np.ndarray:
     if alone:
         vectors[alone] = encoder.embed_documents([chunks[i] for i in alone])
     return vectors
+
+
+def _join_linked_text(vectors: np.ndarray, chunks: Sequence[Chunk], part_dims: Sequence[int]) -> None:
+    """In place: each visual chunk's vector averaged with its linked text chunks' vectors, each
+    weighted by its characters (a text chunk's: its excerpt), then made unit length part by part."""
+    row = {c.id: i for i, c in enumerate(chunks)}
+    for i, c in enumerate(chunks):
+        linked = [row[lid] for lid in c.links if lid in row and chunks[row[lid]].modality == "text"]
+        if not c.is_visual or c.modality == "page" or not linked:
+            continue
+        weights = [len(chunk_text(c))] + [len(excerpt(chunks[j].text, head=chunks[j].order > c.order)) for j in linked]
+        if sum(weights):
+            vectors[i] = unit_parts(np.average(vectors[[i, *linked]], axis=0, weights=weights), part_dims)
 
 
 def unit_parts(vector: np.ndarray, part_dims: Sequence[int]) -> np.ndarray:
