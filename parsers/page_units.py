@@ -42,7 +42,8 @@ class PageUnits:
     """`units(page, lines, scanned)` -> units in reading order, crops rendered at `crop_dpi`.
 
     Raster figures with (almost) no text-layer text inside are read by `figure_ocr` (a
-    `PageOcr`; None: not read), so their labels, legends and titles join their surrogate.
+    `PageOcr`; None: not read) when `read_figures` is called, so their labels, legends and
+    titles join their surrogate.
     Images in `skip_images` (`figures.image_key`s of repeated logos) are not figures. `pixel_tables`
     (None: not searched) finds tables drawn in pixels: on scanned pages and in those raster
     figures (a figure that is one table becomes a table). A table caption on a scanned page that no
@@ -63,6 +64,8 @@ class PageUnits:
         self.pixel_tables = pixel_tables
         self.warnings: list[str] = []
         self._read: dict[bytes, str] = {}  # OCR text by crop digest: duplicate slides are read once
+        self._pending: list[tuple[Unit, bytes]] = []  # (figure unit, crop digest) waiting for `read_figures`
+        self._images: dict[bytes, tuple[bytes, int]] = {}  # digest -> (PNG, dpi) of crops to read
 
     def units(self, page: pymupdf.Page, lines: list[Line], scanned: bool,
               images: list[dict] | None = None) -> list[Unit]:
@@ -257,27 +260,39 @@ class PageUnits:
         return out
 
     def _read_figures(self, page: pymupdf.Page, display: pymupdf.DisplayList, units: list[Unit]) -> None:
-        """OCR text of the raster figures that have no text layer of their own, appended to
-        their surrogate (`payload["ocr_text"]` keeps it apart)."""
-        todo = [u for u in units if u.payload.pop("needs_ocr", False)]
-        images, keys = [], []
-        for u in todo:
+        """Render the raster figures that have no text layer of their own for OCR; `read_figures`
+        reads them, several pages' worth in one go."""
+        for u in [u for u in units if u.payload.pop("needs_ocr", False)]:
             clip = pymupdf.Rect(u.bbox) & page.rect
             dpi = max(min(FIGURE_OCR_DPI, int(MAX_OCR_PX * 72 / max(clip.width, clip.height, 1))), MIN_OCR_DPI)
             pix = display.get_pixmap(matrix=pymupdf.Matrix(dpi / 72, dpi / 72), clip=clip, colorspace=pymupdf.csGRAY)
             pix.set_dpi(dpi, dpi)  # Tesseract reads it when several crops go to one process
             png = png_bytes(pix)
-            keys.append(hashlib.sha1(png).digest())
-            if keys[-1] not in self._read and keys[-1] not in keys[:-1]:
-                images.append((png, dpi))
+            key = hashlib.sha1(png).digest()
+            if key not in self._read and key not in self._images:
+                self._images[key] = (png, dpi)
+            self._pending.append((u, key))
+
+    @property
+    def unread(self) -> int:
+        """Figures rendered for OCR and not read yet."""
+        return len(self._images)
+
+    def read_figures(self) -> None:
+        """OCR the figures rendered so far, in one `PageOcr.images` call (a Tesseract process and
+        its language model load once for many figures, not once per page), and append their text
+        to their units' surrogates (`payload["ocr_text"]` keeps it apart)."""
+        pending, images = self._pending, self._images
+        self._pending, self._images = [], {}
+        if not pending:
+            return
         try:
-            assert self.figure_ocr is not None  # run() calls this only when there is a figure reader
-            read = iter(self.figure_ocr.images(images))
+            assert self.figure_ocr is not None  # figures are rendered only when there is a figure reader
+            self._read.update(zip(images, (" ".join(" ".join(ln.text for ln in p.lines).split())
+                                           for p in self.figure_ocr.images(list(images.values())))))
         except OcrUnavailable:
             return  # the scanned-page reader reports a missing Tesseract once per document
-        for u, key in zip(todo, keys):
-            if key not in self._read:
-                self._read[key] = " ".join(" ".join(ln.text for ln in next(read).lines).split())
+        for u, key in pending:
             words = self._read[key]
             if words:
                 u.payload["ocr_text"] = words

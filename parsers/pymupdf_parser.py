@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 OCR_MODES = ("auto", "off", "force")
 CJK_DOC_SHARE = 0.2  # documents with more CJK characters than this have their figures read as Chinese
 FIGURE_WORD_CONF = 50.0  # words OCR reads in a figure with less confidence are dropped (plot marks)
+FIGURE_OCR_BATCH = 32  # figures read by OCR together: each Tesseract process loads its language model once per batch
 
 
 @dataclass
@@ -167,6 +168,7 @@ class PdfParser:
                 figure_ocr = PageOcr(language, self.ocr_dpi, self.ocr_jobs, retry=False, min_word_conf=FIGURE_WORD_CONF)
         assembler = PageUnits(headings, self.crop_dpi, timer, figure_ocr, repeated_images(images), tables)
         builder = ChunkBuilder(doc_id)
+        held: list[tuple[int, list, str, tuple]] = []  # pages whose figures wait for one OCR batch
         for i, pt in enumerate(pages):
             page = pdf[i]
             with timer("layout"):  # running headers, footers and page numbers go, from page chunks too
@@ -178,13 +180,29 @@ class PdfParser:
                 log.warning("%s: page %d skipped: %s", path, i + 1, exc)
                 warnings.append(f"{path}: page {i + 1} skipped ({type(exc).__name__}: {exc})")
                 units = []
-            with timer("layout"):
-                builder.add_page(i + 1, units, page_text, tuple(page.rect))
-            if on_page is not None:
-                on_page(i + 1, len(pages))
+            held.append((i + 1, units, page_text, tuple(page.rect)))
+            if assembler.unread >= FIGURE_OCR_BATCH or i == len(pages) - 1:
+                self._read_figures(assembler, held, path, warnings, timer)
+                for page_no, page_units, text, rect in held:
+                    with timer("layout"):
+                        builder.add_page(page_no, page_units, text, rect)
+                    if on_page is not None:
+                        on_page(page_no, len(pages))
+                held = []
         warnings += [f"{path}: {w}" for w in assembler.warnings]
         with timer("layout"):
             return builder.chunks()
+
+    @staticmethod
+    def _read_figures(assembler: PageUnits, held: list, path: Path, warnings: list[str], timer: StageTimer) -> None:
+        """OCR the figures of the `held` pages in one batch; if that fails they keep their own text."""
+        try:
+            with timer("figure_ocr"):
+                assembler.read_figures()
+        except Exception as exc:  # figures without their OCR words still make a document
+            log.warning("%s: pages %d-%d: figures not read: %s", path, held[0][0], held[-1][0], exc)
+            warnings.append(f"{path}: pages {held[0][0]}-{held[-1][0]}: figures not read by OCR "
+                            f"({type(exc).__name__}: {exc})")
 
     def _ocr_language(self, pages: list[_PageText]) -> str | None:
         """The one language raster figures and tables are read in: the document's script (None: OCR is off)."""

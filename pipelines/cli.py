@@ -301,7 +301,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", parents=[common], help="parse, embed and store PDFs (files or folders)")
     p.add_argument("paths", nargs="+")
-    p.add_argument("--workers", type=int, default=None, help="parser processes (default: up to 2)")
+    p.add_argument("--workers", type=int, default=None, help="parser processes (default: half the cores, at least 2, at most 8)")
     p.add_argument("--password", default=None, help="password for encrypted PDFs (tried on each encrypted file)")
     p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
                    help="parse and embed on a Ray cluster (needs unirag[distributed]): no ADDRESS starts a "

@@ -48,7 +48,7 @@ _COMMENTS = {
 # `--config unirag.yaml` to a unirag command (`unirag ingest docs/ --config unirag.yaml`). Every stage is chosen by name.
 
 # Where the Chroma store and figure crops live (embedded), or a Chroma server's URL
-# (e.g. http://127.0.0.1:8000; then `db` only holds crops). workers: parser processes (null = up to 2).""",
+# (e.g. http://127.0.0.1:8000; then `db` only holds crops). workers: parser processes (null = half the cores, at least 2, at most 8).""",
     "allow_imports": """\
 # Let stage configs name your own classes by dotted import path (e.g. encoder: {name: mypkg.MyEncoder}).
 # Off by default: only registered components are built. Never taken from a store's metadata.""",

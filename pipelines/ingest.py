@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import threading
 import time
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
@@ -32,6 +33,7 @@ PageCallback = Callable[[tuple[str, int, int]], None]  # gets (doc id, pages don
 _PAGE_REPORTS = None  # in a parser process: the queue its page reports go to
 EXIT_POLL_S = 0.05  # seconds between looks for that exit code
 EXIT_WAIT_S = 5.0  # seconds to wait for a dead parser process's exit code before reporting it unknown
+MAX_PARSERS = 8  # parser processes at most, whatever the core count: each holds a document or two in memory
 
 
 @dataclass
@@ -148,6 +150,27 @@ def _parse(parser_config: dict, path: str, doc_id: str, allow_imports: bool = Fa
         return f"{path}: unexpected {type(e).__name__}: {e}"
 
 
+def parser_processes(cores: int | None = None) -> int:
+    """Parser processes for a machine of `cores` (default: this one): half the cores, since the
+    other half encode (see `sentence.onnx_threads`), but 2 on a 2-core machine, where the
+    encoder waits on parsing as often as the reverse, and never more than MAX_PARSERS.
+
+    >>> parser_processes(1), parser_processes(2), parser_processes(4), parser_processes(16), parser_processes(64)
+    (1, 2, 2, 8, 8)
+    """
+    cores = cores or os.cpu_count() or 1
+    return min(cores, MAX_PARSERS, max(2, cores // 2))
+
+
+def _warm_up(encoder: Encoder) -> None:
+    """Load the encoder's model; a failure is only logged: the first embed loads it again and
+    reports the error against its file."""
+    try:
+        encoder.warm_up()
+    except Exception as e:  # reported again, per file, by the embed that needs the model
+        log.warning("loading the encoder ahead of the first file failed: %s: %s", type(e).__name__, e)
+
+
 def _exit_code(processes: dict) -> int | None:
     """The exit code of the worker that broke the pool, from the pool's processes as they were
     seen while it ran (a broken executor may already have dropped its own record of them). The
@@ -228,7 +251,7 @@ class Ingestor:
         self.encoder = encoder
         self.parser_config = parser_config
         self.allow_imports = allow_imports  # the parser config may name a class by dotted path
-        self.workers = int(workers or min(2, os.cpu_count() or 1))
+        self.workers = int(workers or parser_processes())
 
     def _plan(self, files: list[Path], report: IngestReport, force: bool = False) -> list[tuple[Path, str, str]]:
         from unirag.parsers import SUPPORTED_SUFFIXES as SUPPORTED  # pymupdf: only when ingesting
@@ -273,14 +296,23 @@ class Ingestor:
             report.warnings.append(f"parsed in this process, not in {self.workers} parser processes: "
                                    f"{main_rerun_problem()} (parser processes re-run it)")
         planned = {d: _page_count(f) for f, d, _ in todo}
+        todo.sort(key=lambda item: -planned[item[1]])  # longest first: no long file parses alone at the end
         bar = tqdm(total=sum(planned.values()), desc="ingest", unit="page", disable=not progress or not todo)
         pages = _PageProgress(bar, on_page)
         timer = StageTimer()
-        with closing(self._results(todo, pages.page, timer)) as results:  # an exception here shuts the parser pool down now
-            for path, result in results:
-                with timer("store"):
-                    self._store(path, result, report, bar)
-                pages.finish(path.stem, planned[path.stem])
+        # the encoder's model loads while the first files parse (parser processes, or OCR's Tesseract)
+        warm = threading.Thread(target=_warm_up, args=(self.encoder,), name="unirag-encoder-warm-up", daemon=True)
+        if todo:
+            warm.start()
+        try:
+            with closing(self._results(todo, pages.page, timer)) as results:  # an exception here shuts the parser pool down now
+                for path, result in results:
+                    with timer("store"):
+                        self._store(path, result, report, bar)
+                    pages.finish(path.stem, planned[path.stem])
+        finally:
+            if warm.is_alive():
+                warm.join()
         bar.close()
         report.stages = {k: round(v, 3) for k, v in timer.seconds.items()}
         report.seconds = time.perf_counter() - start

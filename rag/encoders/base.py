@@ -78,6 +78,15 @@ class Encoder(ABC):
     def embed_documents(self, chunks: Sequence[Chunk]) -> np.ndarray:
         """Return an array of shape (len(chunks), dim)."""
 
+    @property
+    def part_dims(self) -> tuple[int, ...]:
+        """Sizes of the unit-length parts a document vector is made of, in order (one: the whole)."""
+        return (self.dim,)
+
+    def warm_up(self) -> None:
+        """Load the model now (ingest calls it while the first files parse); by default nothing to load."""
+        return None
+
     @abstractmethod
     def embed_query(self, query: Query) -> np.ndarray:
         """Return an array of shape (dim,)."""

@@ -65,6 +65,9 @@ class ClipEncoder(Encoder):
             return bool(self.multilingual)
         return any(h in self.model.lower() for h in MULTILINGUAL_HINTS)
 
+    def warm_up(self) -> None:
+        self._load()
+
     def _load(self):
         with self._lock:
             if self._parts is None:

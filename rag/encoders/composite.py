@@ -48,8 +48,16 @@ class CompositeEncoder(Encoder):
         return sum(e.dim for e in self._encoders)
 
     @property
+    def part_dims(self) -> tuple[int, ...]:
+        return tuple(d for e in self._encoders for d in e.part_dims)
+
+    @property
     def reads_cjk(self) -> bool:
         return all(e.reads_cjk for e in self._encoders)
+
+    def warm_up(self) -> None:
+        for e in self._encoders:
+            e.warm_up()
 
     def embed_documents(self, chunks: Sequence[Chunk], timer: StageTimer | None = None) -> np.ndarray:
         """The parts' vectors side by side; `timer` gets each part's seconds as "encode NAME"."""

@@ -26,6 +26,9 @@ class E5Encoder(Encoder):
         self._model = None
         self._lock = threading.Lock()
 
+    def warm_up(self) -> None:
+        self._load()
+
     def _load(self):
         with self._lock:
             if self._model is None:

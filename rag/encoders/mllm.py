@@ -62,6 +62,9 @@ class MllmEncoder(Encoder):
     def query_text(self, text: str) -> str:
         return self.query_template.format(instruction=self.instruction, text=text)
 
+    def warm_up(self) -> None:
+        self._load()
+
     def _load(self):
         with self._lock:
             if self._parts is None:

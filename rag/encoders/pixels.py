@@ -25,19 +25,23 @@ def describe(image: bytes) -> np.ndarray:
     with Image.open(io.BytesIO(image)) as im:
         im.draft("RGB", (512, 512))
         rgb = np.asarray(im.convert("RGB").resize((256, 256) if max(im.size) > 1024 else im.size), np.float32) / 255
-    ink = rgb.min(axis=2) < 0.92
+    # channel-wise min/max/sum on whole planes: numpy's reductions over a last axis of 3 are slow
+    mn = np.minimum(np.minimum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
+    ink = mn < 0.92
     if ink.any():
-        ys, xs = np.nonzero(ink)
-        rgb = rgb[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1]
-    gray = rgb.mean(axis=2)
+        rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+        rgb = rgb[rows[0]: rows[-1] + 1, cols[0]: cols[-1] + 1]
+        mn = mn[rows[0]: rows[-1] + 1, cols[0]: cols[-1] + 1]
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    gray = (r + g + b) / np.float32(3)
     thumb = np.asarray(Image.fromarray((gray * 255).astype(np.uint8)).resize((THUMB, THUMB), Image.Resampling.BILINEAR),
                        np.float32).ravel()
     thumb -= thumb.mean()
-    mx, mn = rgb.max(axis=2), rgb.min(axis=2)
+    mx = np.maximum(np.maximum(r, g), b)
     sat = (mx - mn) / np.maximum(mx, 1e-6)
     colour = (sat > 0.25) & (mx > 0.2)
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    hue = (np.degrees(np.arctan2(np.sqrt(3) * (g - b), 2 * r - g - b)) % 360)[colour]
+    r, g, b = r[colour], g[colour], b[colour]
+    hue = np.degrees(np.arctan2(np.sqrt(3) * (g - b), 2 * r - g - b)) % 360
     hist = np.concatenate([np.histogram(hue, HUE_BINS, (0, 360))[0],
                            np.histogram(gray[~colour], GRAY_BINS, (0, 1))[0]]).astype(np.float32)
     hist = np.sqrt(hist / max(hist.sum(), 1.0))

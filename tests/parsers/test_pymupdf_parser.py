@@ -369,3 +369,22 @@ def test_an_equation_drawn_as_glyph_outlines_is_read_as_a_formula(tmp_path):
     (formula,) = [c for c in chunks if c.modality == "formula"]
     assert formula.text.startswith("loss =") and 320 <= formula.bbox[1] < formula.bbox[3] <= 360
     assert any(c.modality == "text" and "without a relation" in c.text for c in chunks)
+
+
+def test_figures_of_many_pages_are_read_in_one_ocr_batch(sample, tmp_path, monkeypatch):
+    if shutil.which("tesseract") is None:
+        pytest.skip("tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-chi-sim)")
+    from unirag.parsers.ocr import PageOcr
+
+    path = tmp_path / "repeated.pdf"
+    with pymupdf.open(sample) as src, pymupdf.open() as out:
+        for _ in range(3):
+            out.insert_pdf(src, from_page=2, to_page=2)  # the page with the raster chart
+        out.save(path)
+    calls = []
+    read = PageOcr.images
+    monkeypatch.setattr(PageOcr, "images", lambda self, images: calls.append(len(images)) or read(self, images))
+    doc = PdfParser(ocr_languages="eng").parse(path)
+    figures = [c for c in doc.chunks if c.modality == "figure"]
+    assert len(figures) == 3 and all("State of charge" in f.text for f in figures)
+    assert calls == [1]  # one batch for the document; the repeated chart is read once

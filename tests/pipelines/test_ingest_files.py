@@ -94,3 +94,20 @@ def test_pages_are_reported_as_they_are_parsed(tmp_path, workers):
         seen = [(done, total) for d, done, total in reports if d == doc]
         total = seen[-1][1]
         assert [done for done, _ in seen] == list(range(1, total + 1)), doc  # page by page, in order, once
+
+
+class _WarmUpFails(type(make_encoder("hash"))):  # type: ignore[misc]
+    warmed = 0
+
+    def warm_up(self) -> None:
+        type(self).warmed += 1
+        raise OSError("model file missing")
+
+
+def test_the_encoder_loads_before_the_first_file_and_a_failed_warm_up_is_only_logged(tmp_path, caplog):
+    make_sample_pdf(tmp_path / "docs" / "a.pdf")
+    ing = Ingestor(ChromaStore(path=tmp_path / "db"), _WarmUpFails(dim=16), {"name": "pymupdf", "ocr": "off"}, workers=1)
+    report = ing.run([tmp_path / "docs"], progress=False)
+    assert _WarmUpFails.warmed == 1 and report.added == ["a"]
+    assert "model file missing" in caplog.text
+    assert ing.run([tmp_path / "docs"], progress=False).skipped == ["a"] and _WarmUpFails.warmed == 1  # nothing to do

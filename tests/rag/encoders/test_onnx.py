@@ -81,3 +81,21 @@ def test_export_goes_to_the_user_cache_when_the_model_folder_is_read_only(tmp_pa
 def test_missing_weights_are_named():
     with pytest.raises(FileNotFoundError, match="expected model weights"):
         onnx_export.fingerprint(packaged_dir("minilm").parent)
+
+
+def test_repeated_windows_are_encoded_once_with_the_same_vectors(encoders, monkeypatch):
+    onnx, _ = encoders
+    texts = ["Slide title. Revenue grew 12%.", "Another paragraph.", "Slide title. Revenue grew 12%."]
+    before = onnx.embed_documents(_chunks(texts[:2]))
+    seen = []
+    encode = onnx._encode
+    monkeypatch.setattr(onnx, "_encode", lambda pieces: seen.extend(pieces) or encode(pieces))
+    after = onnx.embed_documents(_chunks(texts))
+    assert sorted(seen) == sorted(set(texts))
+    assert np.allclose(after[:2], before, atol=1e-6) and np.array_equal(after[0], after[2])
+
+
+def test_warm_up_loads_the_onnx_session():
+    enc = SentenceTransformerEncoder()
+    enc.warm_up()
+    assert enc._onnx is not None and enc._onnx._session is not None
