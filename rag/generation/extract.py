@@ -298,8 +298,9 @@ def best_candidate(it: Intent, hit: Hit) -> Candidate | None:
         aligned = _aligned(it, inner) if inner is not span else ""
         if inner is not span:  # words only among a figure's labels say less than words in its caption
             score = (score + _coverage(it, span[: len(span) - len(inner)])) / 2
-        assigned = (aligned or toc_page(it.question, inner) or weight_of(it.question, inner)
-                    or _assigned(it, inner) or _labelled(it, inner))
+        assigned = "" if _ASKS_MONTH.search(it.question) else (  # a month is the answer, not the value beside it
+            aligned or toc_page(it.question, inner) or weight_of(it.question, inner)
+            or _assigned(it, inner) or _labelled(it, inner))
         nearest, named_before = _ranked_value(it, inner)
         assigned = assigned or (nearest if named_before else "")
         short = assigned or nearest or _gap(it, inner)

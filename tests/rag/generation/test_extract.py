@@ -137,6 +137,12 @@ def test_a_month_read_off_a_chart_axis_is_deferred_to_the_figure():
     assert ans.status == "deferred" and ans.text.startswith("The answer is in Figure 2, d p.3 (shown)")
 
 
+def test_a_month_question_answers_the_month_a_label_names_not_the_value_beside_it():
+    page = hit("Packs entered the night with less stored energy in winter.\na December low: 49%", "page", 3)
+    ans = answer("Which month had the lowest average evening state of charge?", [page])
+    assert ans.short == "December"
+
+
 def test_a_value_glued_to_chinese_text_and_named_by_what_is_asked():
     text = ("针对问题二，我们将系统前 100s 内输出的平均功率作为指标。求得的结果为：阻尼系数为常量时，"
             "当取值为38706.7334N·s/m 时，平均输出功率最大，为292.4086W；")
