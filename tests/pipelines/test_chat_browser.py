@@ -30,8 +30,21 @@ pytest.importorskip("selenium", reason="pip install 'unirag[dev]' for the browse
 pytest.importorskip("fastapi", reason="pip install 'unirag[server]' for the chat server")
 
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+
+def click(wait, css: str) -> None:
+    """Click the element `css` selects. The document list is redrawn when a job ends, so a button
+    found just before a redraw goes stale: it is looked up again until the click lands."""
+    def attempt(driver) -> bool:
+        try:
+            driver.find_element(By.CSS_SELECTOR, css).click()
+        except (StaleElementReferenceException, NoSuchElementException):
+            return False
+        return True
+    wait.until(attempt)
 
 
 @pytest.fixture()
@@ -198,10 +211,10 @@ def test_a_conversation_with_its_evidence_the_page_viewer_and_deleting_documents
         shutil.copy(shot, out / "chat_browser.png")
 
     # re-ingest, then delete both documents from the page: the viewer clears, a new question finds nothing
-    browser.find_element(By.CSS_SELECTOR, "#docs li[data-doc='solar_field_study'] button.reingest").click()
+    click(wait, "#docs li[data-doc='solar_field_study'] button.reingest")
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#jobs li[data-state='done']")) == 2)
     for doc_id in ("wind_note", "solar_field_study"):
-        browser.find_element(By.CSS_SELECTOR, f"#docs li[data-doc='{doc_id}'] button.delete").click()
+        click(wait, f"#docs li[data-doc='{doc_id}'] button.delete")
         wait.until(lambda d: d.switch_to.alert).accept()
         wait.until(lambda d, gone=f"#docs li[data-doc='{doc_id}']": not d.find_elements(By.CSS_SELECTOR, gone))
         assert f"Deleted {doc_id}" in browser.find_element(By.ID, "docs-msg").text
