@@ -38,6 +38,7 @@ _EQ_NUMBER = re.compile(r"\((\d{1,3}(?:\.\d+)?)\)")
 _DOTS = re.compile(r"(?:[·.]\s*){3,}")
 _LABELLED = re.compile(r"^(.{2,40}?\D)\s*[:：]\s*([^:：\d][^:：]{0,19})$")
 _ENUMERATOR = re.compile(r"[(（]\d{1,2}[)）]")  # "(2)" numbers a list item or an equation: not a value
+_SECTION_NUMBER = re.compile(r"\s*\d{1,2}(?:\.\d{1,2}){0,3}\s+[A-Z]")  # "3.1 Battery Temperatures": a heading's number
 _ASKS_MONTH = re.compile(r"\b(?:which|what) month\b|哪个月", re.I)
 _MONTH = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b")
 _COEFFICIENT = re.compile(r"coefficient|constant|factor|weight|系数|常数", re.I)
@@ -126,8 +127,10 @@ def _ranked_value(it: Intent, sentence: str) -> tuple[str, bool]:
         months = set(_MONTH.findall(sentence))
         return (months.pop() if len(months) == 1 else ""), False
     values = [(m.start(), m.group(0).strip().rstrip(",")) for m in _VALUE.finditer(sentence)
-              if not _ENUMERATOR.match(sentence, max(0, m.start() - 1))]
-    values += [(m.start(), m.group(0)) for m in _NUMBER_WORDS.finditer(sentence)]
+              if not _ENUMERATOR.match(sentence, max(0, m.start() - 1))
+              and not (not sentence[:m.start()].strip() and _SECTION_NUMBER.match(sentence, m.start()))]
+    if it.counted:  # a count may be spelled out ("three sites"); a measured value is printed in digits
+        values += [(m.start(), m.group(0)) for m in _NUMBER_WORDS.finditer(sentence)]
     asked = set(it.numbers) | set(it.refs)
     values = [(pos, v) for pos, v in values if re.sub(r"[^\d.]", "", v) not in asked and v.lower() not in it.terms
               and not _AFTER_REFERENCE.search(sentence[max(0, pos - 12):pos])

@@ -143,6 +143,13 @@ def test_a_month_question_answers_the_month_a_label_names_not_the_value_beside_i
     assert ans.short == "December"
 
 
+def test_a_heading_number_and_a_spelled_out_duration_are_not_values():
+    text = hit("3.1 Battery Temperatures\nPeak cell temperatures, cycle counts and the capacity retained after "
+               "twelve months are listed in Table 1.", page=2)
+    assert answer("What was the peak temperature?", [text]).short not in ("3.1", "twelve")
+    assert answer("How many sites were studied?", [hit("Packs at three sites were logged.")]).short == "three"
+
+
 def test_a_value_glued_to_chinese_text_and_named_by_what_is_asked():
     text = ("针对问题二，我们将系统前 100s 内输出的平均功率作为指标。求得的结果为：阻尼系数为常量时，"
             "当取值为38706.7334N·s/m 时，平均输出功率最大，为292.4086W；")
