@@ -16,6 +16,8 @@ import math
 from statistics import mean
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 
+from unirag.rag.types import hit_pages
+
 KS = (1, 5, 10)
 RANK_DEPTH = 10  # MRR and the stored ranking look at the first 10 items
 
@@ -28,14 +30,7 @@ def _grades(relevant: Relevant) -> Mapping[Hashable, float]:
 
 def rank_pages(hits: Iterable, limit: int = RANK_DEPTH) -> list[tuple[str, int]]:
     """Distinct (doc, page) pairs in the order their first chunk appears among the hits."""
-    out: list[tuple[str, int]] = []
-    for h in hits:
-        key = (h.chunk.doc_id, h.chunk.page)
-        if key not in out:
-            out.append(key)
-            if len(out) == limit:
-                break
-    return out
+    return hit_pages(hits, limit)
 
 
 def ranked(scores: Mapping[Hashable, float]) -> list:

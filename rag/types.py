@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,6 +150,18 @@ class Hit:
     score: float
     sources: tuple[str, ...] = ()  # e.g. ("dense", "bm25")
     crop_path: str = ""
+
+
+def hit_pages(hits: Iterable[Hit], limit: int) -> list[tuple[str, int]]:
+    """Distinct (doc, page) pairs in the order their first chunk appears among the hits, at most `limit`."""
+    out: list[tuple[str, int]] = []
+    for h in hits:
+        key = (h.chunk.doc_id, h.chunk.page)
+        if key not in out:
+            out.append(key)
+            if len(out) == limit:
+                break
+    return out
 
 
 @dataclass(frozen=True)

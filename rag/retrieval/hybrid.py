@@ -10,7 +10,7 @@ from unirag.rag.retrieval.keyword import KeywordIndex
 from unirag.rag.store.base import Store
 from unirag.rag.store.chroma import where_clause
 from unirag.rag.text import cjk_share
-from unirag.rag.types import Hit, Query
+from unirag.rag.types import Hit, Query, hit_pages
 
 
 FUSIONS = ("minmax", "rrf")
@@ -115,13 +115,7 @@ class HybridRetriever:
         lack, scored 0: a reranker that knows the question asks for one can then place it
         first on its page, though its own words ranked it too low to be fetched (an equation
         read by OCR, a question in another language than the element's labels)."""
-        top: list[tuple[str, int]] = []
-        for h in hits:
-            key = (h.chunk.doc_id, h.chunk.page)
-            if key not in top:
-                top.append(key)
-            if len(top) == pages:
-                break
+        top = hit_pages(hits, pages)
         have = {h.chunk.id for h in hits}
         found = self.keyword.on_pages(query, set(top), ELEMENT_KINDS) if query.text.strip() else []
         return [Hit(chunk=h.chunk, score=0.0, sources=h.sources, crop_path=h.crop_path)
