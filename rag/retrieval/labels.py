@@ -58,10 +58,9 @@ def query_labels(text: str) -> set[Label]:
 
 
 def chunk_labels(chunk: Chunk) -> set[Label]:
-    """Labels a chunk answers to: caption-like line starts, equation numbers, its page number."""
-    out: set[Label] = set()
-    if chunk.modality == "page":
-        out.add(("page", str(chunk.page)))
+    """Labels a chunk answers to: caption-like line starts, equation numbers, and its page number
+    (every chunk of a page, not only the page chunk: "the chart on slide 21" names the chart)."""
+    out: set[Label] = {("page", str(chunk.page))}
     lines = [chunk.caption] if chunk.caption else []
     if chunk.modality in ("page", "figure", "table", "formula"):
         lines += chunk.text.splitlines()

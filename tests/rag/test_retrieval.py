@@ -57,13 +57,34 @@ def test_named_labels_find_their_chunk(tmp_path):
     chunks = [Chunk(doc_id="d", modality="table", page=5, text="TABLE III. Latency\n| a | b |\n| 1 | 2 |"),
               Chunk(doc_id="d", modality="table", page=2, text="Table 1: Latency\n| a | b |\n| 3 | 4 |"),
               Chunk(doc_id="d", modality="formula", page=3, text="E = m c^2    (7)")]
-    assert chunk_labels(chunks[0]) == {("table", "3")} and chunk_labels(chunks[2]) == {("formula", "7")}
+    assert chunk_labels(chunks[0]) == {("table", "3"), ("page", "5")}
+    assert chunk_labels(chunks[2]) == {("formula", "7"), ("page", "3")}
     assert query_labels("图3.3 and 表5-1, eq. (2)") == {("figure", "3.3"), ("table", "5.1"), ("formula", "2")}
     store = ChromaStore(path=tmp_path)
     store.add(Document(doc_id="d", source="d.pdf", sha256="x", n_pages=5, chunks=chunks), enc.embed_documents(chunks))
     r = HybridRetriever(store, enc)
     assert r.retrieve(Query(text="latency in Table III"), 1)[0].chunk.page == 5
     assert r.retrieve(Query(text="what does Equation (7) say"), 1)[0].chunk.modality == "formula"
+
+
+def test_a_page_reference_reaches_every_chunk_of_the_page(tmp_path):
+    # "on slide 2" names the slide, not its page chunk: the picture on it answers to it too, so a
+    # figure whose own words are few still ranks above another page's better-worded figure
+    enc = make_encoder("hash", dim=64)
+    a = [Chunk(doc_id="a", modality="figure", page=2, text="25 50 75 100"),
+         Chunk(doc_id="a", modality="text", page=2, text="How to set the payout percentage")]
+    b = [Chunk(doc_id="b", modality="figure", page=5, text="Fig. 4 - heatmap of the response, 100 10000"),
+         Chunk(doc_id="b", modality="text", page=4, text="value " + " ".join(f"w{i}" for i in range(50)))]
+    store = ChromaStore(path=tmp_path)
+    for doc_id, chunks in (("a", a), ("b", b)):
+        store.add(Document(doc_id=doc_id, source=f"{doc_id}.pdf", sha256=doc_id, n_pages=5, chunks=chunks),
+                  enc.embed_documents(chunks))
+    r = HybridRetriever(store, enc, weights={"bm25": 1.0, "label": 1.0})  # hash vectors are noise
+    q = Query(text="the heatmap on slide 2: what value is in the cell at 100?")
+    assert {h.chunk.modality for h in r.keyword.labelled(q, 10)} == {"figure", "text"}
+    top = r.retrieve(q, 1)
+    assert (top[0].chunk.doc_id, top[0].chunk.page, top[0].chunk.modality) == ("a", 2, "figure")
+    assert "label" in top[0].sources
 
 
 def test_english_only_encoder_sits_out_chinese_questions(tmp_path, monkeypatch):
