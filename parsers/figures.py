@@ -22,6 +22,7 @@ DRAWN_OVER = 0.3  # share of a vector cluster's area on a raster image: more mea
 FRAME_COVER = 0.5  # share of a raster image's area inside a vector cluster: more (and small) means a frame
 FRAME_GROWTH = 2  # times the image's area: the most a frame around a raster image may cover
 PIECE_JOIN = 3.0  # points: loose images and clusters closer than this join each other or a figure
+PANEL_GAP = 36.0  # points: figure regions closer than this are panels of one figure (subplots, a diagram's parts)
 SMALL_PIECE = 0.15  # times the figure's area: smaller pieces touching a figure join it
 RASTER_SHARE = 0.3  # share of a region's area: a raster image over this makes it a raster figure
 MOSTLY_INSIDE = 0.9  # share of a box's area within another for it to count as lying on it
@@ -145,6 +146,50 @@ def group_regions(rasters: list[BBox], vectors: list[BBox]) -> list[BBox]:
         else:
             groups.append(b)
     return [(g[0], g[1], g[2], g[3]) for g in _drop_nested(groups)]
+
+
+def panel_groups(boxes: list[BBox], captioned: list[bool], raster: list[bool],
+                 gap: float = PANEL_GAP) -> list[list[int]]:
+    """Indexes of figure regions grouped into figures: regions drawn the same way (all raster
+    images or all vector drawings) and closer than `gap` to each other (or chained so) are panels
+    of one figure, one caption for all; where two of a group have a caption of their own, each
+    uncaptioned one joins the captioned one nearest to it. A picture beside a drawing stays apart
+    (a raster chart next to a drawn diagram on a slide).
+
+    >>> boxes = [(0, 0, 100, 100), (110, 0, 200, 100), (210, 0, 300, 100)]
+    >>> panel_groups(boxes, [True, False, False], [False] * 3), panel_groups(boxes, [True, False, True], [False] * 3)
+    ([[0, 1, 2]], [[0, 1], [2]])
+    >>> panel_groups(boxes, [True, False, False], [False, False, True])
+    [[0, 1], [2]]
+    """
+    group = list(range(len(boxes)))
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            i = group[i]
+        return i
+
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            if raster[i] == raster[j] and _near(boxes[i], boxes[j], gap):
+                group[root(j)] = root(i)
+    out: list[list[int]] = []
+    for r in dict.fromkeys(root(i) for i in range(len(boxes))):
+        members = [i for i in range(len(boxes)) if root(i) == r]
+        heads = [i for i in members if captioned[i]]
+        if len(heads) <= 1:
+            out.append(members)
+            continue
+        parts = {h: [h] for h in heads}
+        for i in members:
+            if not captioned[i]:
+                parts[min(heads, key=lambda h: _gap(boxes[i], boxes[h]))].append(i)
+        out.extend(sorted(p) for p in parts.values())
+    return out
+
+
+def _gap(a: BBox, b: BBox) -> float:
+    return max(b[0] - a[2], a[0] - b[2], b[1] - a[3], a[1] - b[3], 0.0)
 
 
 def _drop_nested(boxes: list[BBox]) -> list[BBox]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+import numpy as np
 import pymupdf
 
 from unirag.parsers.captions import find_captions, nearest_caption
-from unirag.parsers.figures import FigureFinder, drawn_rows, inner_text, overlap_share
+from unirag.parsers.figures import (LINE_INSIDE, FigureFinder, drawn_rows, holds_prose, inner_text, overlap_share,
+                                     panel_groups)
 from unirag.parsers.formulas import FormulaFinder, text_columns
 from unirag.parsers.layout import HeadingDetector, Unit, group_blocks, join_lines, reading_order, split_block, union
 from unirag.parsers.lines import Line
@@ -36,6 +38,8 @@ DRAWN_RELATION = "=<>≤≥≈"  # a row of drawn text holding one of these is a
 DRAWN_LANGUAGE = "eng"  # Tesseract model rows of drawn text are read with
 DRAWN_DPI = 300  # dots per inch rows of drawn text are read at (glyph outlines are small)
 DRAWN_PAD = 2  # points of margin around a row of drawn text when it is read
+PIXEL_NOISE = 30  # levels (0..255): a sample differing by more has changed
+SAME_PIXEL_SHARE = 0.01  # share of changed samples: at most this, two crops show the same picture
 
 
 class PageUnits:
@@ -66,6 +70,7 @@ class PageUnits:
         self._read: dict[bytes, str] = {}  # OCR text by crop digest: duplicate slides are read once
         self._pending: list[tuple[Unit, bytes]] = []  # (figure unit, crop digest) waiting for `read_figures`
         self._images: dict[bytes, tuple[bytes, int]] = {}  # digest -> (PNG, dpi) of crops to read
+        self._last_figures: dict[tuple, bytes] = {}  # the previous page's figure crops by rounded box
 
     def units(self, page: pymupdf.Page, lines: list[Line], scanned: bool,
               images: list[dict] | None = None) -> list[Unit]:
@@ -103,6 +108,7 @@ class PageUnits:
         if self.pixel_tables is not None and display is not None and not scanned:
             with self.timer("tables"):
                 self._picture_tables(page, display, units)
+        units = self._drop_builds(units)
         if self.figure_ocr is not None and display is not None:
             with self.timer("figure_ocr"):
                 self._read_figures(page, display, units)
@@ -188,7 +194,7 @@ class PageUnits:
 
     def _figures(self, page, lines, captions, cap_ids, used, taken, tables, bboxlog, images) -> list[Unit]:
         free = [ln for ln in lines if id(ln) not in used and id(ln) not in cap_ids]
-        out = []
+        pieces = []  # (box, lines inside, raster, caption)
         clear = [c.bbox for c in captions] + [t.bbox for t in tables]
         for box, inside, raster in self.figures.find(page, free, bboxlog, images, self.skip_images, clear):
             if any(overlap_share(box, t.bbox) > TABLE_OVERLAP or overlap_share(t.bbox, box) > TABLE_OVERLAP
@@ -196,13 +202,32 @@ class PageUnits:
                 continue
             cap = nearest_caption(box, captions, "figure", taken)
             used.update(id(ln) for ln in inside)
-            caption = cap.text if cap else ""
-            inner = inner_text(inside)
-            text = "\n".join(t for t in (caption, inner) if t)
+            pieces.append((box, inside, raster, cap.text if cap else ""))
+        out = []
+        for group in self._panels(pieces, free, used, tables):
+            members = sorted((pieces[i] for i in group), key=lambda p: (p[0][1], p[0][0]))
+            caption = next((p[3] for p in members if p[3]), "")
+            inner = " ".join(t for t in (inner_text(p[1]) for p in members) if t)
             payload: dict[str, Any] = {"caption": caption}
-            if raster and len(inner) < MIN_INNER_CHARS:
+            if any(raster and len(inner_text(inside)) < MIN_INNER_CHARS for _, inside, raster, _ in members):
                 payload["needs_ocr"] = True
-            out.append(Unit("figure", box, text, payload=payload))
+            out.append(Unit("figure", union(p[0] for p in members), "\n".join(t for t in (caption, inner) if t),
+                            payload=payload))
+        return out
+
+    @staticmethod
+    def _panels(pieces: list, free: list[Line], used: set[int], tables: list[Unit]) -> list[list[int]]:
+        """`figures.panel_groups` of the pieces, except groups whose joint box would take in
+        running text or a table: their pieces stay figures of their own."""
+        out = []
+        for group in panel_groups([p[0] for p in pieces], [bool(p[3]) for p in pieces], [p[2] for p in pieces]):
+            box = union(pieces[i][0] for i in group)
+            inside = [ln for ln in free if id(ln) not in used and overlap_share(ln.bbox, box) > LINE_INSIDE]
+            if len(group) > 1 and (holds_prose(inside) or any(overlap_share(t.bbox, box) > TABLE_OVERLAP
+                                                               for t in tables)):
+                out += [[i] for i in group]
+            else:
+                out.append(group)
         return out
 
     def _drawn_rows(self, bboxlog, lines, regions) -> list[Unit]:
@@ -258,6 +283,15 @@ class PageUnits:
             used.update(id(ln) for ln in inside)
             out.append(Unit("figure", box, f"{cap.text}\n{inner_text(inside)}".strip(), payload={"caption": cap.text}))
         return out
+
+    def _drop_builds(self, units: list[Unit]) -> list[Unit]:
+        """Figures the previous page showed at the same place with the same pixels are left out: a
+        build slide showing its picture again (one figure, cited where it first appears; its words
+        stay in the page chunk). Tables are kept, as each slide's text refers to its own."""
+        shown = {_box_key(u): u.payload["image"] for u in units if u.kind == "figure" and "image" in u.payload}
+        last, self._last_figures = self._last_figures, shown
+        return [u for u in units if not (u.kind == "figure" and "image" in u.payload and _box_key(u) in last
+                                         and same_pixels(last[_box_key(u)], u.payload["image"]))]
 
     def _read_figures(self, page: pymupdf.Page, display: pymupdf.DisplayList, units: list[Unit]) -> None:
         """Render the raster figures that have no text layer of their own for OCR; `read_figures`
@@ -333,6 +367,30 @@ def _table_unit(t: RasterTable, caption: str) -> Unit:
     md = to_markdown(rows)
     return Unit("table", t.bbox, f"{caption}\n{md}" if caption else md,
                 payload={"caption": caption, "rows": len(rows), "cols": len(rows[0]), "html": to_html(rows), "ocr": True})
+
+
+def _box_key(u: Unit) -> tuple:
+    return tuple(round(v) for v in u.bbox)
+
+
+def same_pixels(a: bytes, b: bytes) -> bool:
+    """Whether two PNG crops show the same picture: same size, and at most SAME_PIXEL_SHARE of
+    their samples differ by more than PIXEL_NOISE (renderings of one picture differ by a few
+    levels at anti-aliased edges).
+
+    >>> import pymupdf
+    >>> pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 8, 8), False)
+    >>> pix.clear_with(255); white = pix.tobytes("png"); pix.clear_with(0)
+    >>> same_pixels(white, white), same_pixels(white, pix.tobytes("png"))
+    (True, False)
+    """
+    if a == b:
+        return True
+    pa, pb = pymupdf.Pixmap(a), pymupdf.Pixmap(b)
+    if (pa.w, pa.h, pa.n) != (pb.w, pb.h, pb.n):
+        return False
+    diff = np.abs(np.frombuffer(pa.samples, np.uint8).astype(np.int16) - np.frombuffer(pb.samples, np.uint8))
+    return float((diff > PIXEL_NOISE).mean()) <= SAME_PIXEL_SHARE
 
 
 def _area(b) -> float:

@@ -49,3 +49,27 @@ def test_backdrop_with_only_labels_on_it_is_left_alone(tmp_path):
     pdf = pymupdf.open(chart_on_backdrop(tmp_path / "chart.pdf", backdrop=(60, 60, 300, 225)))
     page = pdf[0]
     assert clipped_backdrops(page, page.get_bboxlog(), [(60, 233, 290, 242)]) == {}
+
+
+def _bars(page, x0, y0, label):
+    for i in range(8):
+        page.draw_rect(pymupdf.Rect(x0 + 12 * i, y0 + 80 - 8 * i, x0 + 8 + 12 * i, y0 + 90), color=None, fill=(0.2, 0.4, 0.8))
+    page.draw_line((x0 - 5, y0 + 90), (x0 + 100, y0 + 90), color=(0, 0, 0))
+    page.draw_line((x0 - 5, y0), (x0 - 5, y0 + 90), color=(0, 0, 0))
+    page.insert_text((x0 + 30, y0 + 102), label, fontsize=7)
+
+
+def test_panels_under_one_caption_are_one_figure(tmp_path):
+    pdf = pymupdf.open()
+    page = pdf.new_page()
+    for i, label in enumerate(("(a) cora", "(b) citeseer", "(c) pubmed")):
+        _bars(page, 70 + 130 * i, 80, label)  # three subplots side by side, 25 points apart
+    page.insert_text((70, 200), "Figure 2. Accuracy on three graphs.", fontsize=8)
+    _bars(page, 70, 420, "one more chart")  # a figure of its own further down
+    page.insert_text((70, 540), "Figure 3. Another chart.", fontsize=8)
+    page.insert_textbox(pymupdf.Rect(60, 230, 520, 400), "Body text of the paper. " * 30, fontsize=10)
+    pdf.save(tmp_path / "panels.pdf")
+    figs = [c for c in PdfParser(ocr="off").parse(tmp_path / "panels.pdf").chunks if c.modality == "figure"]
+    assert [f.caption for f in figs] == ["Figure 2. Accuracy on three graphs.", "Figure 3. Another chart."]
+    assert figs[0].bbox[0] < 70 and figs[0].bbox[2] > 400  # all three panels
+    assert all(label in figs[0].text for label in ("cora", "citeseer", "pubmed"))

@@ -378,13 +378,24 @@ def test_figures_of_many_pages_are_read_in_one_ocr_batch(sample, tmp_path, monke
 
     path = tmp_path / "repeated.pdf"
     with pymupdf.open(sample) as src, pymupdf.open() as out:
-        for _ in range(3):
-            out.insert_pdf(src, from_page=2, to_page=2)  # the page with the raster chart
+        for page in (2, 0, 2):  # the page with the raster chart, twice, not one after the other
+            out.insert_pdf(src, from_page=page, to_page=page)
         out.save(path)
     calls = []
     read = PageOcr.images
     monkeypatch.setattr(PageOcr, "images", lambda self, images: calls.append(len(images)) or read(self, images))
     doc = PdfParser(ocr_languages="eng").parse(path)
     figures = [c for c in doc.chunks if c.modality == "figure"]
-    assert len(figures) == 3 and all("State of charge" in f.text for f in figures)
+    assert [f.page for f in figures] == [1, 3] and all("State of charge" in f.text for f in figures)
     assert calls == [1]  # one batch for the document; the repeated chart is read once
+
+
+def test_a_build_slide_showing_the_previous_page_picture_again_adds_no_figure(sample, tmp_path):
+    path = tmp_path / "builds.pdf"
+    with pymupdf.open(sample) as src, pymupdf.open() as out:
+        for _ in range(3):
+            out.insert_pdf(src, from_page=2, to_page=2)
+        out.save(path)
+    doc = PdfParser(ocr="off").parse(path)
+    assert [c.page for c in doc.chunks if c.modality == "figure"] == [1]
+    assert [c.page for c in doc.chunks if c.modality == "page"] == [1, 2, 3]  # the slides' text stays
