@@ -2,7 +2,9 @@
 rather than on one span: every number and identifier the question names (a model size, a
 parameter value, a year, a part number) must be written somewhere in the top hits. A question
 about "Qwen-3B" or "m = 2048" over pages that list only "Qwen-32B" or "m = 1024" is not
-answered by them, however similar they look.
+answered by them, however similar they look. Nor is a question about a quantity at a condition
+("the responsivity at 800 ms") answered by hits that give that quantity only at other conditions
+("responsivity, IT = 50 ms: 0.93").
 
 Fused scores and channel agreement are kept in the evidence but do not decide: on the dev
 sets they were as high for unanswerable questions as for answerable ones.
@@ -15,9 +17,11 @@ sets they were as high for unanswerable questions as for answerable ones.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from unirag.rag.generation.intent import Intent, numbers_in, term_matches, with_parts
+from unirag.rag.generation.extract import contradicts, hit_spans
+from unirag.rag.generation.intent import Intent, asked_head, numbers_in, term_matches, with_parts
 from unirag.rag.text import tokenize
 from unirag.rag.types import Hit
 
@@ -48,8 +52,8 @@ def _written(term: str, tokens: set[str], numbers: set[float]) -> bool:
         return False
 
 
-def term_share(it: Intent, hits: Sequence[Hit]) -> float:
-    """Share of the question's content terms written in the top hits (1.0 when it has none).
+def term_share(it: Intent, hits: Sequence[Hit], depth: int = STRENGTH_HITS) -> float:
+    """Share of the question's content terms written in the top `depth` hits (1.0 when it has none).
 
     >>> from unirag.rag.generation.intent import intent
     >>> from unirag.rag.types import Chunk, Hit
@@ -61,19 +65,40 @@ def term_share(it: Intent, hits: Sequence[Hit]) -> float:
     """
     if not it.terms:
         return 1.0
-    text = "\n".join(_text(h) for h in hits[:STRENGTH_HITS])
+    text = "\n".join(_text(h) for h in hits[:depth])
     tokens = with_parts(set(tokenize(text)))
     return round(sum(term_matches(t, tokens) for t in it.terms) / len(it.terms), 4)
 
 
-def strength(it: Intent, hits: Sequence[Hit]) -> float:
-    """Share of the question's numbers and identifiers written in the top hits (1.0 when it
-    names none); 0.0 without hits."""
+def strength(it: Intent, hits: Sequence[Hit], depth: int = STRENGTH_HITS) -> float:
+    """Share of the question's numbers and identifiers written in the top `depth` hits (1.0 when
+    it names none); 0.0 without hits."""
     if not hits:
         return 0.0
-    text = "\n".join(_text(h) for h in hits[:STRENGTH_HITS])
+    text = "\n".join(_text(h) for h in hits[:depth])
     tokens, numbers = with_parts(set(tokenize(text))), numbers_in(text)
     specific = specific_terms(it)
     if not specific:
         return 1.0
     return round(sum(_written(t, tokens, numbers) for t in specific) / len(specific), 4)
+
+
+def other_conditions(it: Intent, hits: Sequence[Hit]) -> bool:
+    """Whether the top hits give the quantity the question asks for ("what is the ...
+    responsivity") under the condition it names ("at 800 ms") only for other values of that
+    condition: some span writes the quantity with the condition's unit, none with its value.
+
+    >>> from unirag.rag.generation.intent import intent
+    >>> from unirag.rag.types import Chunk, Hit
+    >>> hits = [Hit(Chunk(doc_id="d", modality="text", page=2, text="UVA responsivity at IT = 50 ms is 0.93."), 1.0)]
+    >>> other_conditions(intent("What is the UVA responsivity at 800 ms?"), hits)
+    True
+    >>> other_conditions(intent("What is the UVA responsivity at 50 ms?"), hits)
+    False
+    """
+    head = asked_head(it.question)
+    if not head or not it.quantities:
+        return False
+    about = [s for h in hits[:STRENGTH_HITS] for s in hit_spans(h) if head in tokenize(s)]
+    stated = [s for s in about if any(re.search(rf"\d\s*{re.escape(unit)}(?![A-Za-z0-9])", s) for _, unit in it.quantities)]
+    return bool(stated) and all(contradicts(it, s) for s in stated)

@@ -220,7 +220,9 @@ def contradicts(it: Intent, span: str) -> bool:
     return False
 
 
-def _spans(hit: Hit) -> list[str]:
+def hit_spans(hit: Hit) -> list[str]:
+    """The spans a value is read from: a formula's lines, a figure's caption with its inner
+    text, the sentences (or table rows) of other text."""
     text = unicodedata.normalize("NFKC", hit.chunk.text)  # math italic letters, ligatures -> plain
     if hit.chunk.modality == "formula":
         return [ln.strip() for ln in text.splitlines() if ln.strip()]
@@ -253,7 +255,7 @@ def _numbered(it: Intent, line: str) -> float:
 
 def _formula(it: Intent, hit: Hit) -> Candidate | None:
     """The equation line that matches the question best, with its number when printed."""
-    lines = [ln for ln in _spans(hit) if _FORMULA_LINE.search(ln) or hit.chunk.modality == "formula"]
+    lines = [ln for ln in hit_spans(hit) if _FORMULA_LINE.search(ln) or hit.chunk.modality == "formula"]
     around = 0.5 * _coverage(it, f"{hit.chunk.caption} {hit.chunk.context}")  # the text introducing it
     scored = [(_coverage(it, ln) + _numbered(it, ln) + around, ln) for ln in lines if not is_instruction(ln)]
     if not scored:
@@ -291,7 +293,7 @@ def best_candidate(it: Intent, hit: Hit) -> Candidate | None:
         if found and found.short:
             return found
     best = None
-    for span in _with_next(it, _spans(hit)):
+    for span in _with_next(it, hit_spans(hit)):
         if is_instruction(span) or contradicts(it, span):
             continue
         score = _coverage(it, span) + _quoted(it, span)

@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from unirag.rag.generation.abstain import MIN_STRENGTH, MIN_TERM_SHARE, strength, term_share
+from unirag.rag.generation.abstain import (MIN_STRENGTH, MIN_TERM_SHARE, STRENGTH_HITS, other_conditions, strength,
+                                           term_share)
 from unirag.rag.generation.base import Generator
 from unirag.rag.generation.extract import Candidate, best_candidate
 from unirag.rag.generation.intent import Intent, intent, names_numbers, table_name
@@ -139,10 +140,12 @@ class ExtractiveAnswerer(Generator):
     def generate(self, question: str, hits: Sequence[Hit]) -> Answer:
         hits = list(hits)
         it = intent(question)
-        if (not tokenize(question) or not hits or strength(it, hits) < self.min_strength
-                or term_share(it, hits) < MIN_TERM_SHARE):
+        asks = split_question(question)
+        depth = STRENGTH_HITS * len(asks)  # a question that asks two things has evidence for each
+        if (not tokenize(question) or not hits or strength(it, hits, depth) < self.min_strength
+                or term_share(it, hits, depth) < MIN_TERM_SHARE or other_conditions(it, hits)):
             return self.refuse(question, hits)
-        parts = [self._single(intent(part), hits) for part in split_question(question)]
+        parts = [self._single(intent(part), hits) for part in asks]
         if len(parts) == 2 and all(p.short for p in parts) and parts[0].short != parts[1].short:
             short = " and ".join(p.short for p in parts)
             return Answer(question, f"{short} — " + "; ".join(p.text.split(" — ", 1)[-1] for p in parts),

@@ -124,6 +124,23 @@ def asked_phrase(question: str) -> str:
     return ""
 
 
+_ASKED_EN = re.compile(r"\bwhat(?:'s|\s+is|\s+are|\s+was|\s+were)\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+['’]s\s+)?"
+                       r"([\w\s-]+?)(?=\s+(?:of|in|at|for|on|with|when|under|from|by|does|do|did|that|reported|given|"
+                       r"according)\b|\s*[?,;]|\s*$)", re.I)
+
+
+def asked_head(question: str) -> str:
+    """In an English "what is the ... X" question, the stem of X, the quantity asked for ("" when
+    the question is worded otherwise or X is a generic word such as "value").
+
+    >>> asked_head("At 800 ms, what is the VEML6075's typical UVA responsivity?"), asked_head("What is the value in Table 2?")
+    ('respons', '')
+    """
+    m = _ASKED_EN.search(question)
+    words = tokenize(m.group(1)) if m else []
+    return words[-1] if words and words[-1] not in GENERIC else ""
+
+
 def table_name(text: str) -> str:
     """A table reference in one spelling: "TABLE III:" and "Table III" -> "table iii", "表 5-1" -> "表5-1".
 
