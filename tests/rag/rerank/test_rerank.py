@@ -147,3 +147,15 @@ def test_no_modality_words_no_lift():
     hits = [_hit("page", 2, 1.0), _hit("text", 3, 0.9), _hit("table", 2, 0.5)]
     out = make_reranker("features").rerank(Query(text="Which sites were studied?"), hits, top_k=3)
     assert [h.chunk.modality for h in out] == ["page", "text", "table"]
+
+
+def test_an_element_writing_the_question_identifiers_moves_above_its_page_chunk():
+    """No kind named, but page 2's table writes "1.1B" (and the figure does not): the table
+    goes first on its page; a question whose numbers are too short to tell ("3") lifts nothing."""
+    table = Hit(Chunk(doc_id="d", modality="table", page=2, text="| params | lr |\n| 1.1B | 3e-4 |"), 0.5)
+    figure = Hit(Chunk(doc_id="d", modality="figure", page=2, text="Figure 3: loss curves"), 0.6)
+    hits = [_hit("page", 2, 1.0), _hit("text", 3, 0.9), figure, table]
+    out = make_reranker("features").rerank(Query(text="Which learning rate did the 1.1B model use?"), hits, top_k=4)
+    assert [(h.chunk.modality, h.chunk.page) for h in out][:2] == [("table", 2), ("page", 2)]
+    out = make_reranker("features").rerank(Query(text="Which learning rate did run 3 use?"), hits, top_k=4)
+    assert [h.chunk.modality for h in out] == ["page", "text", "figure", "table"]
