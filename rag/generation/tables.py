@@ -22,10 +22,11 @@ from unirag.rag.text import tokenize
 _NUM = re.compile(r"^[~≈<>±+\-−]?\s*\d[\d,]*(?:\.\d+)?(?:\s*[×x]\s*10\s*\^?\s*[−-]?\d+|[eE][−-]?\d+|[−-]\d+)?"
                   r"\s*(?:%|[a-zA-Zµμ°Ω/·²³]{0,6})?\*?$")
 _FLOAT = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
-_UNIT_HEADER = re.compile(r"^(?:units?|单位)$", re.I)
+_UNIT_HEADER = re.compile(r"(?:^|\s)(?:units?|单位)$", re.I)  # under a title row spanning the table too
 MIN_CELL_MATCH = 1.0  # question terms (weighted) the row and the column must name together, at least
 CROSSED_BONUS = 1.0  # match-score bonus of a cell whose row and column the question both names (minus when only the row)
 MAX_HEADER_ROWS = 4  # leading rows without numbers read as column labels, at most
+NO_VALUE = frozenset("-–—")  # a cell holding only one of these is an empty value, not a label
 
 
 @dataclass(frozen=True)
@@ -70,12 +71,13 @@ def _matched(it: Intent, text: str) -> frozenset[str]:
 
 
 def _unit_column(header: list[str]) -> int | None:
-    return next((j for j, h in enumerate(header) if _UNIT_HEADER.match(h.strip())), None)
+    return next((j for j, h in enumerate(header) if _UNIT_HEADER.search(h.strip())), None)
 
 
 def _is_data(row: list[str]) -> bool:
+    """A row of values: numbers, or the dashes datasheets print where a MIN. or MAX. has none."""
     cells = [c for c in row[1:] if c]
-    n = sum(is_number(c) for c in cells)
+    n = sum(is_number(c) or c in NO_VALUE for c in cells)
     return n >= 2 or (n >= 1 and n >= len(cells) / 2)
 
 

@@ -30,6 +30,15 @@ def test_table_cell_where_row_and_column_meet_with_its_unit():
     assert ans.text.startswith("480 µA — ") and "Supply current" in ans.text and ans.text.endswith("[d p.2]")
 
 
+def test_the_unit_column_under_a_title_row_spanning_the_table():
+    # datasheets print a title row over the header, and dashes where a MIN. or MAX. has no value
+    md = ("| BASIC CHARACTERISTICS (Tamb = 25 °C) |  |  |  |  |  |\n|---|---|---|---|---|---|\n"
+          "| PARAMETER | TEST CONDITION | MIN. | TYP. | MAX. | UNIT |\n"
+          "| Supply current | VDD = 1.8 V | - | 480 | - | µA |\n| Shutdown current | VDD = 1.8 V | - | 800 | - | nA |")
+    cell = best_cell(intent("What is the typical supply current at VDD = 1.8 V?"), md)
+    assert cell.value == "480 µA" and cell.row.startswith("BASIC CHARACTERISTICS (Tamb = 25 °C) TYP.:")
+
+
 def test_abbreviated_header_and_chinese_labels():
     lr = "| Params | Head | lr |\n|---|---|---|\n| 653M | 16 | 2.006 × 10−3 |\n| 1.1B | 20 | 1.617 × 10−3 |"
     assert best_cell(intent("What learning rate is used for the 1.1B model?"), lr).value == "1.617 × 10−3"
