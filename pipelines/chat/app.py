@@ -7,7 +7,9 @@ document's source file, cited region outlined), `GET /api/crops/{path}` (stored 
 from DB/crops), `POST /api/upload` (PDFs, checked, then ingested in the background),
 `GET /api/jobs/{id}` (ingest progress), `DELETE /api/docs/{id}` (a document's chunks and crops,
 and its file when it was uploaded) and `POST /api/docs/{id}/reingest` (parse its file again, in
-the background); the page's script and style are `/static/app.js` and `/static/app.css`.
+the background); the page's script and style are `/static/app.js` and `/static/app.css`. Pages
+are shown, files re-read or removed only while the file at a document's source path is the one
+ingested (same SHA-256): the store names those paths, and a store is not trusted.
 
 Every request must name the server by an allowed host name (the loopback names and those
 given to `create_app`), so a page of another site that rebinds its DNS name to this machine
@@ -32,7 +34,7 @@ from urllib.parse import quote
 
 from unirag.pipelines.chat.guard import SECURITY_HEADERS, allowed_names, refusal, without_paths
 from unirag.pipelines.chat.jobs import IngestJobs
-from unirag.pipelines.chat.pages import PageRenderer, PageRenderError
+from unirag.pipelines.chat.pages import PageRenderer, PageRenderError, source_state
 from unirag.pipelines.chat.uploads import UploadError, UploadPolicy
 from unirag.rag.factory import require
 from unirag.rag.generation import GenerationError
@@ -216,6 +218,9 @@ def _file_routes(app, store, renderer: PageRenderer) -> None:
         doc = store.docs().get(doc_id)
         if doc is None:  # a document of the store, never a path from the request
             raise HTTPException(404, f"{doc_id}: no such document in the store")
+        if source_state(doc["source"], doc["sha256"]) == "changed":  # the store may name any file
+            raise HTTPException(409, f"{doc_id}: its file has changed since it was ingested; "
+                                     "ingest the new version to see its pages")
         try:
             image = renderer.render(doc["source"], page, box)
         except PageRenderError as e:  # the log names the file, the answer only the document
@@ -285,14 +290,19 @@ def _doc_routes(app, store, uploads: UploadPolicy, jobs: IngestJobs) -> None:
     def delete(doc_id: str):
         doc = known(doc_id)
         store.delete(doc_id)
-        removed = uploads.discard(doc["source"])  # an uploaded copy goes too; a user's own file stays
+        # an uploaded copy goes too (if it is the file ingested); a user's own file stays
+        removed = source_state(doc["source"], doc["sha256"]) == "ingested" and uploads.discard(doc["source"])
         log.info("deleted %s (%d chunks%s)", doc_id, doc["chunks"], ", its uploaded file" * removed)
         return {"deleted": doc_id, "chunks": doc["chunks"], "file_removed": removed}
 
     @app.post("/api/docs/{doc_id}/reingest", status_code=202)
     def reingest(doc_id: str):
-        source = Path(known(doc_id)["source"])
-        if not source.is_file():
+        doc = known(doc_id)
+        state = source_state(doc["source"], doc["sha256"])
+        if state == "missing":
             raise HTTPException(409, f"{doc_id}: its source file is no longer there (moved or deleted); "
                                      "upload it again")
-        return {"job": jobs.submit([source], force=True), "doc_id": doc_id}
+        if state == "changed":  # a store may name any file: only the one ingested is read again
+            raise HTTPException(409, f"{doc_id}: its file has changed since it was ingested; ingest the new "
+                                     "version (upload it, or `unirag ingest FILE`)")
+        return {"job": jobs.submit([Path(doc["source"])], force=True), "doc_id": doc_id}

@@ -10,8 +10,39 @@ outlined. The PDF is only read; the highlight is drawn on an in-memory copy.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
+
+from unirag.rag.types import Document
+
+
+
+def source_state(source: str | Path, sha256: str) -> str:
+    """Whether a document's source file is still the one that was ingested ("ingested": same
+    SHA-256 as stored), is gone ("missing") or holds something else ("changed"). A store names
+    its source paths and is not trusted: the server shows, re-reads or removes only the file it
+    ingested, never another file a store points at.
+
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "a.pdf"
+    >>> _ = f.write_bytes(b"%PDF-1.4")
+    >>> source_state(f, Document.file_sha256(f)), source_state(f, "0" * 64), source_state(f.with_name("b.pdf"), "")
+    ('ingested', 'changed', 'missing')
+    """
+    path = Path(source)
+    try:
+        st = path.stat()
+    except OSError:
+        return "missing"
+    if not path.is_file():
+        return "missing"
+    return "ingested" if sha256 and _sha256(str(path), st.st_size, st.st_mtime_ns) == sha256 else "changed"
+
+
+@functools.lru_cache(maxsize=256)
+def _sha256(path: str, size: int, mtime_ns: int) -> str:  # size and time key the cache: a rewrite is hashed again
+    return Document.file_sha256(path)
 
 
 class PageRenderError(LookupError):

@@ -365,8 +365,8 @@ def test_error_bodies_name_no_server_path(tmp_path, monkeypatch, caplog):
         assert get(f"/api/jobs/{job}", 200).json()["files"][0]["error"] == "OSError: more.pdf: disk full"
 
         pdf.write_bytes(b"%PDF-1.7 broken")
-        assert get("/api/page/report/1.png", 404).json()["detail"] == (
-            "report page 1: the source file cannot be opened as a PDF")
+        assert get("/api/page/report/1.png", 409).json()["detail"] == (
+            "report: its file has changed since it was ingested; ingest the new version to see its pages")
         pdf.unlink()
         assert get("/api/page/report/1.png", 404).json()["detail"].startswith(
             "report page 1: the source file is no longer there")
@@ -480,3 +480,19 @@ def test_deletes_and_reingests_from_other_sites_are_refused(client):
               client.post("/api/docs/solar_field_study/reingest", headers={"Host": "evil.example:8000"})):
         assert r.status_code == 403
     assert "solar_field_study" in doc_ids(client)
+
+
+def test_a_file_other_than_the_one_ingested_is_never_shown_read_again_or_removed(two_docs):
+    """A store names its documents' files and is not trusted: where the file at a source path
+    is not the one ingested (rewritten, or another file the store points at), its pages are not
+    shown, it is not parsed again, and an uploaded one is not deleted with its document."""
+    c, root, own = two_docs
+    assert c.get("/api/page/field_notes/1.png").status_code == 200
+    own.write_bytes(own.read_bytes() + b"\n% another file\n")
+    for r in (c.get("/api/page/field_notes/1.png"), c.post("/api/docs/field_notes/reingest")):
+        assert r.status_code == 409 and "has changed since it was ingested" in r.json()["detail"]
+        assert str(root) not in r.text
+    copy = root / "db" / "uploads" / "uploaded.pdf"
+    copy.write_bytes(copy.read_bytes() + b"\n% another file\n")
+    r = c.delete("/api/docs/uploaded")
+    assert r.status_code == 200 and r.json()["file_removed"] is False and copy.exists()
