@@ -30,6 +30,7 @@ from unirag.rag.types import Hit, Query
 
 INDEX_FILE = "keyword-index.npz"  # beside an embedded store's chroma/ and crops/
 log = logging.getLogger(__name__)
+LABEL_TIE = 0.5  # at most this is added to a labelled chunk's score to order it by BM25 (it is reported as 1)
 ON_PAGE_FLOOR = 1e-6  # added to the BM25 score of a chunk fetched for its page: kept even when no term matches
 
 
@@ -138,7 +139,9 @@ class KeywordIndex:
         return self._top(snap, scores, query, int(mask.sum()), "page")
 
     def labelled(self, query: Query, k: int) -> list[Hit]:
-        """Chunks carrying a label the query names ("Table 3", "图2", "slide 7"), score 1 each."""
+        """Chunks carrying a label the query names ("Table 3", "图2", "slide 7"), score 1 each;
+        when more than `k` do ("page 7": every chunk of page 7 of every document), the `k` that
+        match the query's words best (BM25)."""
         wanted = query_labels(query.text)
         if not wanted:
             return []
@@ -146,7 +149,11 @@ class KeywordIndex:
         scores = np.zeros(len(snap.ids), dtype=np.float32)
         for label in wanted:
             scores[snap.labels.get(label, [])] = 1.0
-        return self._top(snap, scores, query, k, "label")
+        tokens = [t for t in tokenize(query.text) if t in snap.bm25.vocab]
+        if tokens and np.count_nonzero(scores) > k:
+            words = self._scores(snap, tokens)
+            scores = scores * (1.0 + LABEL_TIE * words / max(float(words.max()), 1e-9))  # ties broken, labels first
+        return [Hit(h.chunk, 1.0, h.sources, h.crop_path) for h in self._top(snap, scores, query, k, "label")]
 
     def _top(self, snap: Snapshot, scores: np.ndarray, query: Query, k: int, source: str) -> list[Hit]:
         for values, allowed in ((snap.modality, query.modalities), (snap.doc_id, query.doc_ids),

@@ -87,6 +87,21 @@ def test_a_page_reference_reaches_every_chunk_of_the_page(tmp_path):
     assert "label" in top[0].sources
 
 
+def test_more_chunks_on_a_named_page_than_fit_keep_those_matching_the_question(tmp_path):
+    from unirag.rag.retrieval.keyword import KeywordIndex
+
+    enc = make_encoder("hash", dim=64)
+    store = ChromaStore(path=tmp_path)
+    for d in range(6):  # page 7 of six documents, three chunks each
+        chunks = [Chunk(doc_id=f"d{d}", modality="text", page=7, text=f"filler text number {d} {i}") for i in range(3)]
+        if d == 4:
+            chunks.append(Chunk(doc_id="d4", modality="text", page=7, text="A. Compression factor of the data sets"))
+        store.add(Document(doc_id=f"d{d}", source=f"d{d}.pdf", sha256=str(d), n_pages=9, chunks=chunks),
+                  enc.embed_documents(chunks))
+    top = KeywordIndex(store).labelled(Query(text="On page 7, what is above the compression factor section?"), 3)
+    assert len(top) == 3 and top[0].chunk.text.startswith("A. Compression factor") and {h.score for h in top} == {1.0}
+
+
 def test_english_only_encoder_sits_out_chinese_questions(tmp_path, monkeypatch):
     r = build(tmp_path)
     calls = []
