@@ -155,23 +155,60 @@ def grid_region(paths: list[dict], need: int = GRID_CROSSINGS, tol: float = GRID
     return (box[0] - tol, box[1] - tol, box[2] + tol, box[3] + tol)
 
 
-def cell_texts(tab, words: list[tuple]) -> list[list[str | None]]:
-    """Cell strings from the page's words (assigned by their centre), row by row."""
+def cell_texts(tab, words: list[tuple], by_columns: bool = False) -> list[list[str | None]]:
+    """Cell strings from the page's words (assigned by their centre), row by row.
+
+    `by_columns` (tables found by text alignment, whose cell edges are where the body's values
+    start): a word that crosses a cell edge or sticks out of the table ("Kimi Linear" centred
+    over a column of numbers, its second word past the table's right edge) goes to the column
+    whose words, elsewhere wholly inside their cells, lie nearest its centre."""
     bx0, by0, bx1, by1 = tab.bbox
-    words = [w for w in words if bx0 <= (w[0] + w[2]) / 2 <= bx1 and by0 <= (w[1] + w[3]) / 2 <= by1]
+    if by_columns:
+        words = [w for w in words if w[0] < bx1 and w[2] > bx0 and by0 <= (w[1] + w[3]) / 2 <= by1]
+    else:
+        words = [w for w in words if bx0 <= (w[0] + w[2]) / 2 <= bx1 and by0 <= (w[1] + w[3]) / 2 <= by1]
+    spans = _column_spans(tab, words) if by_columns else {}
     rows = []
     for row in tab.rows:
         texts: list[str | None] = []
-        for cell in row.cells:
+        for j, cell in enumerate(row.cells):
             if cell is None:
                 texts.append(None)
                 continue
             x0, y0, x1, y1 = cell
-            inside = [w for w in words if x0 <= (w[0] + w[2]) / 2 < x1 and y0 <= (w[1] + w[3]) / 2 < y1]
+            level = [w for w in words if y0 <= (w[1] + w[3]) / 2 < y1]
+            inside = [w for w in level if _column(w, row.cells, spans) == j] if spans else \
+                [w for w in level if x0 <= (w[0] + w[2]) / 2 < x1]
             inside.sort(key=lambda w: (w[5], w[6], w[7]))  # block, line, word number
             texts.append(" ".join(w[4] for w in inside))
         rows.append(texts)
     return rows
+
+
+def _column_spans(tab, words: list[tuple]) -> dict[int, tuple[float, float]]:
+    """Per column, the horizontal extent of the words lying wholly inside its cells."""
+    spans: dict[int, tuple[float, float]] = {}
+    for row in tab.rows:
+        for j, cell in enumerate(row.cells):
+            if cell is None:
+                continue
+            for w in words:
+                if cell[0] <= w[0] and w[2] <= cell[2] and cell[1] <= (w[1] + w[3]) / 2 < cell[3]:
+                    lo, hi = spans.get(j, (w[0], w[2]))
+                    spans[j] = (min(lo, w[0]), max(hi, w[2]))
+    return spans
+
+
+def _column(word: tuple, cells: list, spans: dict[int, tuple[float, float]]) -> int | None:
+    """The column of a word: the cell it lies wholly inside, else the column whose span (or,
+    for a column without one, whose cell) is nearest its centre (None: the row has no cells)."""
+    for j, cell in enumerate(cells):
+        if cell is not None and cell[0] <= word[0] and word[2] <= cell[2]:
+            return j
+    centre = (word[0] + word[2]) / 2
+    near = [(max(lo - centre, centre - hi, 0.0), j) for j, (lo, hi) in
+            ((j, spans.get(j, (cell[0], cell[2]))) for j, cell in enumerate(cells) if cell is not None)]
+    return min(near)[1] if near else None
 
 
 def compact(rows: list[list[str | None]]) -> list[list[str | None]]:
@@ -261,7 +298,7 @@ class TableFinder:
             box = tuple(tab.bbox)
             if any(_overlaps(box, t.bbox) for t in have + out) or bboxlog is not None and _chart(box, bboxlog):
                 continue
-            rows = cell_texts(tab, words)
+            rows = cell_texts(tab, words, by_columns=text_grid)
             rows = compact(rows) if text_grid else rows
             if len(rows) < MIN_ROWS or len(rows[0]) < MIN_COLS:
                 continue

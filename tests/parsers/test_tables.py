@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pymupdf
 
-from unirag.parsers.tables import _chart, compact, grid_region, grow_to_rules, horizontal_rules, rule_paths, ruled_region
+from unirag.parsers.tables import _chart, cell_texts, compact, grid_region, grow_to_rules, horizontal_rules, rule_paths, ruled_region
 
 PAGE = (0.0, 0.0, 595.0, 842.0)
 
@@ -101,3 +101,21 @@ def test_a_narrow_rule_beside_a_table_does_not_widen_it():
 def test_a_rule_below_a_table_is_not_taken_in():
     """A page footer's rule sits as near under a table as the table's own notes would."""
     assert grow_to_rules((73, 85, 522, 155), [(73, 170, 522, 171)], []) == (73, 85, 522, 155)
+
+
+def test_a_header_centred_over_its_column_is_read_into_it():
+    """Cells found by text alignment start where the body's values start: "Kimi Linear",
+    centred over the last column, crosses the edge before it and ends past the table."""
+    from types import SimpleNamespace
+
+    edges = [(209, 334), (334, 377), (377, 431), (431, 448)]
+    rows = [SimpleNamespace(cells=[(x0, y, x1, y + 8) for x0, x1 in edges]) for y in (477, 487)]
+    tab = SimpleNamespace(bbox=(209, 477, 448, 495), rows=rows)
+    words = [(209, 478, 227, 484, "Type", 0, 0, 0), (333, 478, 353, 484, "MLA", 0, 0, 1),
+             (371, 478, 399, 484, "GDN-H", 0, 0, 2), (417, 478, 436, 484, "Kimi", 0, 0, 3),
+             (438, 478, 461, 484, "Linear", 0, 0, 4),
+             (209, 488, 237, 494, "MMLU", 1, 0, 0), (335, 488, 350, 494, "75.7", 1, 0, 1),
+             (377, 488, 393, 494, "75.6", 1, 0, 2), (432, 488, 447, 494, "77.0", 1, 0, 3)]
+    assert cell_texts(tab, words, by_columns=True) == [["Type", "MLA", "GDN-H", "Kimi Linear"],
+                                                       ["MMLU", "75.7", "75.6", "77.0"]]
+    assert cell_texts(tab, words)[0] == ["Type", "MLA", "GDN-H Kimi", ""]  # by centres alone
