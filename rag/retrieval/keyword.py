@@ -152,7 +152,7 @@ class KeywordIndex:
         tokens = [t for t in tokenize(query.text) if t in snap.bm25.vocab]
         if tokens and np.count_nonzero(scores) > k:
             words = self._scores(snap, tokens)
-            scores = scores * (1.0 + LABEL_TIE * words / max(float(words.max()), 1e-9))  # ties broken, labels first
+            scores *= (1.0 + LABEL_TIE * words / max(float(words.max()), 1e-9)).astype(np.float32)  # ties broken
         return [Hit(h.chunk, 1.0, h.sources, h.crop_path) for h in self._top(snap, scores, query, k, "label")]
 
     def _top(self, snap: Snapshot, scores: np.ndarray, query: Query, k: int, source: str) -> list[Hit]:
