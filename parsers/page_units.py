@@ -222,9 +222,8 @@ class PageUnits:
         out = []
         for group in panel_groups([p[0] for p in pieces], [bool(p[3]) for p in pieces], [p[2] for p in pieces]):
             box = union(pieces[i][0] for i in group)
-            inside = [ln for ln in free if id(ln) not in used and overlap_share(ln.bbox, box) > LINE_INSIDE]
-            if len(group) > 1 and (holds_prose(inside) or any(overlap_share(t.bbox, box) > TABLE_OVERLAP
-                                                               for t in tables)):
+            if len(group) > 1 and (any(overlap_share(t.bbox, box) > TABLE_OVERLAP for t in tables) or holds_prose(
+                    [ln for ln in free if id(ln) not in used and overlap_share(ln.bbox, box) > LINE_INSIDE])):
                 out += [[i] for i in group]
             else:
                 out.append(group)

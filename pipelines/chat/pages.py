@@ -11,6 +11,7 @@ outlined. The PDF is only read; the highlight is drawn on an in-memory copy.
 from __future__ import annotations
 
 import functools
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,14 +31,13 @@ def source_state(source: str | Path, sha256: str) -> str:
     >>> source_state(f, Document.file_sha256(f)), source_state(f, "0" * 64), source_state(f.with_name("b.pdf"), "")
     ('ingested', 'changed', 'missing')
     """
-    path = Path(source)
     try:
-        st = path.stat()
+        st = Path(source).stat()
     except OSError:
         return "missing"
-    if not path.is_file():
+    if not stat.S_ISREG(st.st_mode):
         return "missing"
-    return "ingested" if sha256 and _sha256(str(path), st.st_size, st.st_mtime_ns) == sha256 else "changed"
+    return "ingested" if sha256 and _sha256(str(source), st.st_size, st.st_mtime_ns) == sha256 else "changed"
 
 
 @functools.lru_cache(maxsize=256)

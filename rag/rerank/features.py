@@ -115,20 +115,21 @@ def elements_first(ranked: list[Hit], hints: set[str], skip: frozenset[str] = fr
     return out
 
 
-ELEMENT_KINDS = ("figure", "table", "formula")
 MIN_IDENTIFIER = 3  # characters: shorter numbers ("10", "3") are written by most chunks
 
 
 def _lacking(question: str, hits: Sequence[Hit]) -> frozenset[str]:
-    """Ids of the hits that do not write every identifier of the question: its terms of at least
-    MIN_IDENTIFIER characters with a digit ("1.1B", "400"; "10" and "3" are too common to tell),
-    or when it has none, with a hyphen inside ("C-Eval"); all of them when it names neither."""
+    """Ids of the element hits (only elements are moved, so only they are read) that do not write
+    every identifier of the question: its terms of at least MIN_IDENTIFIER characters with a digit
+    ("1.1B", "400"; "10" and "3" are too common to tell), or when it has none, with a hyphen inside
+    ("C-Eval"); all of them when it names neither."""
+    elements = [h for h in hits if h.chunk.modality not in ("page", "text")]
     words = tokenize(question)
     names = ({t for t in words if len(t) >= MIN_IDENTIFIER and any(ch.isdigit() for ch in t)}
              or {t for t in words if "-" in t.strip("-")})
     if not names:
-        return frozenset(h.chunk.id for h in hits)
-    return frozenset(h.chunk.id for h in hits if not names <= set(tokenize(chunk_text(h.chunk))))
+        return frozenset(h.chunk.id for h in elements)
+    return frozenset(h.chunk.id for h in elements if not names <= set(tokenize(chunk_text(h.chunk))))
 
 
 def _is_element(modality: str, hints: set[str]) -> bool:
@@ -189,7 +190,7 @@ class FeatureReranker(Reranker):
             unfound = frozenset() if named else frozenset(h.chunk.id for h in hits if h.score <= 0)
             hints = named or implied_hints(query.text)
             if not hints:  # no kind in the wording: an element that writes all the question's identifiers
-                hints, unfound = set(ELEMENT_KINDS), unfound | _lacking(query.text, hits)
+                hints, unfound = set(HINTS), unfound | _lacking(query.text, hits)
             ranked = elements_first(ranked, hints, unfound)
         return ranked[:top_k]
 
